@@ -1,0 +1,135 @@
+"""Ask ISO: the participant support case tracking system."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, instance_secret_key
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BLUEPRINTS = (
+    "askiso.auth.routes",
+    "askiso.cams.routes",
+    "askiso.cases.routes",
+    "askiso.inquiries.routes",
+    "askiso.staff.routes",
+    "askiso.mail.routes",
+    "askiso.search.routes",
+    "askiso.api.routes",
+    "askiso.audit.routes",
+    "askiso.main.routes",
+)
+
+CLI_GROUPS = (
+    "askiso.auth.cli",
+    "askiso.cams.cli",
+    "askiso.cases.cli",
+    "askiso.mail.cli",
+    "askiso.search.cli",
+    "askiso.api.cli",
+    "askiso.staff.cli",
+    "askiso.demo.cli",
+)
+
+
+def create_app(config=None, **overrides):
+    """Build the application. `config` is a name ("testing") or a Config class."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=os.environ.get("ASKISO_INSTANCE_PATH") or str(ROOT / "instance"),
+    )
+    config = config or os.environ.get("ASKISO_CONFIG", "development")
+    app.config.from_object(CONFIGS[config] if isinstance(config, str) else config)
+    app.config.update(overrides)
+    _finish_config(app)
+
+    from askiso import extensions
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.mail.init_app(app)
+    _init_limiter(app, extensions.limiter)
+    _init_login(app, extensions.login_manager)
+
+    from askiso import models  # noqa: F401  (every table on the metadata)
+    from askiso.core import database, errors, security, templating
+
+    database.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    _register(app)
+    _start_in_process_sender(app)
+    return app
+
+
+def _start_in_process_sender(app):
+    """Embedded default: deliver the outbox from the web process itself."""
+    if not app.config.get("MAIL_SEND_IN_PROCESS") or app.testing:
+        return
+    started = []
+
+    @app.before_request
+    def _start_sender():
+        if not started:
+            from askiso.mail.sender import start_background_sender
+
+            started.append(start_background_sender(app))
+
+
+def _finish_config(app):
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        if app.config["ENV_NAME"] == "production":
+            raise RuntimeError("SECRET_KEY must be set in the environment in production")
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "askiso.db")
+    app.config.setdefault("SEARCH_INDEX_DIR", str(Path(app.instance_path) / "search-index"))
+    app.config.setdefault("MAIL_CAPTURE_DIR", str(Path(app.instance_path) / "mail"))
+    app.config.setdefault("FILE_STORAGE_DIR", str(Path(app.instance_path) / "files"))
+
+
+def _init_limiter(app, limiter):
+    if app.config.get("REDIS_URL"):
+        app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    else:
+        app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+
+
+def _init_login(app, login_manager):
+    from askiso.auth.sessions import load_user_from_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = None  # our own server-side sessions decide
+    login_manager.request_loader(lambda request: load_user_from_session())
+    # Never restore a user from Flask-Login's own cookie keys.
+    login_manager.user_loader(lambda user_id: None)
+
+
+def _register(app):
+    import importlib
+
+    for name in BLUEPRINTS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # feature not built yet
+            raise
+        app.register_blueprint(module.bp)
+    for name in CLI_GROUPS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(app)

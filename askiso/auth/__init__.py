@@ -1,0 +1,1 @@
+"""Authentication: accounts, sign-in, two-factor, sessions."""

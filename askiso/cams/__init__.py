@@ -1,0 +1,1 @@
+"""CAMS: participants, memberships, Security Administrator self-service."""

@@ -1,0 +1,1 @@
+"""Cases: submit, track, follow up."""

@@ -1,0 +1,39 @@
+"""Jinja filters and globals shared by every page."""
+
+from flask import current_app
+from flask_login import current_user
+
+from askiso.core.markdown import render_markdown
+from askiso.core.timeutil import format_local, to_local
+
+
+def init_app(app):
+    app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.filters["localdate"] = lambda v: format_local(v, "%b %d, %Y")
+    app.jinja_env.filters["to_local"] = to_local
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
+
+    @app.context_processor
+    def _globals():
+        return {"current_user": current_user, "app_name": "Ask ISO", **_nav_roles()}
+
+
+def _nav_roles():
+    """Which participant-role links the navigation shows (one small query)."""
+    if not current_user.is_authenticated or current_user.is_staff:
+        return {"nav_is_external_manager": False, "nav_is_security_admin": False}
+    from sqlalchemy import select
+
+    from askiso.cams.models import Membership
+    from askiso.extensions import db
+
+    rows = db.session.execute(
+        select(Membership.is_external_manager, Membership.is_security_admin).where(
+            Membership.user_id == current_user.id, Membership.is_active.is_(True)
+        )
+    ).all()
+    return {
+        "nav_is_external_manager": any(r[0] for r in rows),
+        "nav_is_security_admin": any(r[1] for r in rows),
+    }

@@ -1,0 +1,26 @@
+"""Time helpers: everything is stored in UTC and shown in the ISO's local time."""
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("America/New_York")
+
+
+def utcnow():
+    """Naive UTC now; every DateTime column stores naive UTC."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def to_local(value):
+    """A naive-UTC datetime as an aware America/New_York datetime."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(LOCAL_TZ)
+
+
+def format_local(value, fmt="%b %d, %Y %I:%M %p %Z"):
+    """Render a stored UTC datetime in the ISO's local time."""
+    local = to_local(value)
+    return local.strftime(fmt) if local else ""

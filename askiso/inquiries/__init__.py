@@ -1,0 +1,1 @@
+"""Public inquiries from non-participants."""

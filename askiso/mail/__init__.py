@@ -1,0 +1,1 @@
+"""Email in and out."""

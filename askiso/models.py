@@ -1,0 +1,17 @@
+"""Imports every model so that the metadata (and Alembic) sees all tables."""
+
+from askiso.audit.models import AuditEvent  # noqa: F401
+from askiso.auth.models import OneTimeToken, RecoveryCode, User, UserSession  # noqa: F401
+from askiso.cams.models import Membership, Participant  # noqa: F401
+from askiso.cases.models import (  # noqa: F401
+    Attachment,
+    Case,
+    CaseContact,
+    CaseNumberCounter,
+    Message,
+    Queue,
+    QueueMember,
+    RequestType,
+    Topic,
+)
+from askiso.mail.models import OutboxEmail  # noqa: F401

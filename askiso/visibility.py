@@ -1,0 +1,143 @@
+"""The one place that decides who sees which case, message and attachment.
+
+Every query for cases, messages and attachments goes through here. It fails
+closed: asking for a scoped query without a viewer raises instead of returning
+everything. Background jobs that really need every case call `all_cases()`,
+which says so in its name.
+
+Rules (DESIGN §1):
+- staff see every case (or, when STAFF_RESTRICT_TO_QUEUES is on, agents see the
+  cases of their queues; supervisors and admins still see all);
+- a participant user sees the cases of participants they are *currently* an
+  active member of, when they submitted the case, are a contact on it, or hold
+  External Manager on that membership;
+- anyone sees the non-participant inquiries they submitted themselves;
+- internal notes and their files are for staff only.
+"""
+
+from flask import abort, current_app
+from sqlalchemy import and_, exists, false, or_, select
+
+from askiso.cams.models import Membership
+from askiso.cases.models import Attachment, Case, CaseContact, Message, QueueMember
+from askiso.extensions import db
+
+
+class VisibilityError(RuntimeError):
+    """A scoped query was asked for without a viewer."""
+
+
+def _require_viewer(viewer):
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        raise VisibilityError("a visibility-scoped query needs a signed-in viewer")
+    if not getattr(viewer, "is_active", False):
+        raise VisibilityError("an inactive account sees nothing")
+
+
+def _restricted_to_queues(viewer):
+    return viewer.staff_role == "agent" and current_app.config.get("STAFF_RESTRICT_TO_QUEUES")
+
+
+def case_clause(viewer):
+    """A SQL condition on Case that is true exactly for the viewer's visible cases."""
+    _require_viewer(viewer)
+    if viewer.is_staff:
+        if _restricted_to_queues(viewer):
+            return Case.queue_id.in_(select(QueueMember.queue_id).where(QueueMember.user_id == viewer.id))
+        return Case.id.isnot(None)
+    member_of = and_(
+        Membership.user_id == viewer.id,
+        Membership.participant_id == Case.participant_id,
+        Membership.is_active.is_(True),
+    )
+    is_contact = exists().where(CaseContact.case_id == Case.id, CaseContact.user_id == viewer.id)
+    participant_case = and_(
+        Case.participant_id.isnot(None),
+        exists().where(
+            member_of,
+            or_(Membership.is_external_manager.is_(True), Case.submitter_id == viewer.id, is_contact),
+        ),
+    )
+    own_inquiry = and_(Case.participant_id.is_(None), Case.submitter_id == viewer.id)
+    return or_(participant_case, own_inquiry)
+
+
+def visible_cases(viewer):
+    """A SELECT of the cases the viewer may see, to refine with filters."""
+    return select(Case).where(case_clause(viewer))
+
+
+def all_cases():
+    """Every case, unscoped: for workers, CLI and reindexing only."""
+    return select(Case)
+
+
+def can_view_case(viewer, case):
+    """True when the viewer may see this case."""
+    if case is None:
+        return False
+    try:
+        _require_viewer(viewer)
+    except VisibilityError:
+        return False
+    if viewer.is_staff and not _restricted_to_queues(viewer):
+        return True
+    stmt = select(Case.id).where(Case.id == case.id, case_clause(viewer))
+    return db.session.scalar(stmt) is not None
+
+
+def get_case_or_404(number, viewer):
+    """Load a case by its number and check the viewer may see it; 404 otherwise."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        abort(404)
+    case = db.session.scalar(visible_cases(viewer).where(Case.number == number))
+    if case is None:
+        abort(404)
+    return case
+
+
+def can_see_internal(viewer):
+    """Internal notes and their files are shown to staff only."""
+    return bool(viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.is_staff)
+
+
+def visible_messages(viewer, case):
+    """The messages of a case the viewer may read, oldest first."""
+    if not can_view_case(viewer, case):
+        return select(Message).where(false())
+    stmt = select(Message).where(Message.case_id == case.id)
+    if not can_see_internal(viewer):
+        stmt = stmt.where(Message.is_internal.is_(False))
+    return stmt.order_by(Message.created_at, Message.id)
+
+
+def visible_attachments(viewer, case):
+    """The files of a case the viewer may download."""
+    if not can_view_case(viewer, case):
+        return select(Attachment).where(false())
+    stmt = select(Attachment).where(Attachment.case_id == case.id)
+    if not can_see_internal(viewer):
+        stmt = stmt.where(Attachment.is_internal.is_(False))
+    return stmt.order_by(Attachment.created_at, Attachment.id)
+
+
+def can_view_message(viewer, message):
+    if message.is_internal and not can_see_internal(viewer):
+        return False
+    return can_view_case(viewer, message.case)
+
+
+def can_view_attachment(viewer, attachment):
+    if attachment.is_internal and not can_see_internal(viewer):
+        return False
+    return can_view_case(viewer, attachment.case)
+
+
+def get_attachment_or_404(case, attachment_id, viewer):
+    """An attachment of a visible case, if the viewer may download it."""
+    attachment = db.session.scalar(
+        visible_attachments(viewer, case).where(Attachment.id == attachment_id)
+    )
+    if attachment is None:
+        abort(404)
+    return attachment

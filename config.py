@@ -1,0 +1,106 @@
+"""Configuration classes, read from the environment (DESIGN §4)."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def instance_secret_key(instance_path):
+    """Return the SECRET_KEY kept in the instance folder, creating it once."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class Config:
+    """Embedded defaults: SQLite, Whoosh, mail captured to the instance folder."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    # None means "SQLite in the instance folder"; create_app fills it in.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Ask ISO <askiso@localhost>")
+    # Background sender inside the web process (embedded default only).
+    MAIL_SEND_IN_PROCESS = _bool("MAIL_SEND_IN_PROCESS", not os.environ.get("MAIL_SERVER"))
+    MAIL_GIVE_UP_AFTER = timedelta(hours=_int("MAIL_GIVE_UP_HOURS", 48))
+
+    # Where the app says it lives, for links in emails.
+    EXTERNAL_URL = os.environ.get("ASKISO_EXTERNAL_URL", "http://127.0.0.1:5000")
+
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=_int("SESSION_IDLE_MINUTES", 30))
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=_int("SESSION_ABSOLUTE_HOURS", 12))
+    SESSION_COOKIE_NAME = "askiso_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    PREFERRED_URL_SCHEME = "https" if SESSION_COOKIE_SECURE else "http"
+
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock
+    MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 25) * 1024 * 1024 * 4 + 1024 * 1024
+    MAX_FILE_BYTES = _int("MAX_UPLOAD_MB", 25) * 1024 * 1024
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    STAFF_RESTRICT_TO_QUEUES = _bool("STAFF_RESTRICT_TO_QUEUES")
+    TIMEZONE = "America/New_York"
+    DEV_MAIL_PAGE = True
+    LOG_JSON = _bool("LOG_JSON")
+
+
+class ProductionConfig(Config):
+    """Refuses to start without a SECRET_KEY from the environment."""
+
+    ENV_NAME = "production"
+    DEV_MAIL_PAGE = False
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+
+
+class TestConfig(Config):
+    """Fast, isolated settings for pytest."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
+    WTF_CSRF_ENABLED = False
+    MAIL_SEND_IN_PROCESS = False
+    RATELIMIT_ENABLED = False
+    # Cheap hashing keeps the suite fast; production uses argon2-cffi's defaults.
+    ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+CONFIGS = {
+    "development": Config,
+    "production": ProductionConfig,
+    "testing": TestConfig,
+}
