@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ae66e0af8160
+Revision ID: 3657b145812a
 Revises: 
-Create Date: 2026-11-25 10:37:45.536774
+Create Date: 2026-11-25 10:40:42.584997
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'ae66e0af8160'
+revision = '3657b145812a'
 down_revision = None
 branch_labels = None
 depends_on = None
