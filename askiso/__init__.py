@@ -22,6 +22,13 @@ BLUEPRINTS = (
     "askiso.main.routes",
 )
 
+# Modules that connect receivers to the case signals (askiso/cases/signals.py).
+SIGNAL_RECEIVERS = (
+    "askiso.mail.notify",
+    "askiso.staff.sla",
+    "askiso.search.hooks",
+)
+
 CLI_GROUPS = (
     "askiso.auth.cli",
     "askiso.cams.cli",
@@ -114,22 +121,26 @@ def _init_login(app, login_manager):
     login_manager.user_loader(lambda user_id: None)
 
 
-def _register(app):
+def _import_optional(name):
+    """Import a feature module; None when that feature is not built (yet)."""
     import importlib
 
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+
+
+def _register(app):
+    for name in SIGNAL_RECEIVERS:
+        _import_optional(name)
     for name in BLUEPRINTS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # feature not built yet
-            raise
-        app.register_blueprint(module.bp)
+        module = _import_optional(name)
+        if module is not None:
+            app.register_blueprint(module.bp)
     for name in CLI_GROUPS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.register(app)
+        module = _import_optional(name)
+        if module is not None:
+            module.register(app)

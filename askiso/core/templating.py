@@ -1,6 +1,6 @@
 """Jinja filters and globals shared by every page."""
 
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_login import current_user
 
 from askiso.core.markdown import render_markdown
@@ -21,7 +21,7 @@ def init_app(app):
 
 def _nav_roles():
     """Which participant-role links the navigation shows (one small query)."""
-    if not current_user.is_authenticated or current_user.is_staff:
+    if not has_request_context() or not current_user or not current_user.is_authenticated or current_user.is_staff:
         return {"nav_is_external_manager": False, "nav_is_security_admin": False}
     from sqlalchemy import select
 
