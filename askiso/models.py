@@ -15,3 +15,4 @@ from askiso.cases.models import (  # noqa: F401
     Topic,
 )
 from askiso.mail.models import OutboxEmail  # noqa: F401
+from askiso.mail.suppression import EmailSuppression  # noqa: F401

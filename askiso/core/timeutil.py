@@ -1,6 +1,6 @@
 """Time helpers: everything is stored in UTC and shown in the ISO's local time."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("America/New_York")
@@ -8,7 +8,7 @@ LOCAL_TZ = ZoneInfo("America/New_York")
 
 def utcnow():
     """Naive UTC now; every DateTime column stores naive UTC."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def to_local(value):
@@ -16,7 +16,7 @@ def to_local(value):
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(LOCAL_TZ)
 
 

@@ -1,4 +1,4 @@
-"""Development-only page listing captured mail."""
+"""The unsubscribe link, and the development-only page listing captured mail."""
 
 from email import policy
 from email.parser import BytesParser
@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, render_template
 
 from askiso.core.access import public
 
-bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
+bp = Blueprint("mail", __name__)
 
 
 def _enabled():
@@ -20,9 +20,28 @@ def _folder():
     return Path(current_app.config["MAIL_CAPTURE_DIR"])
 
 
-@bp.route("/")
+@bp.route("/mail/stop/<token>", methods=["GET", "POST"])
 @public
-def index():
+def stop(token):
+    """Unsubscribe: the signed link in every email. GET asks, POST confirms."""
+    from flask import request
+
+    from askiso.extensions import db
+    from askiso.mail.suppression import email_from_unsubscribe_token, suppress
+
+    email = email_from_unsubscribe_token(token)
+    if email is None:
+        abort(404)
+    if request.method == "POST":
+        suppress(email)
+        db.session.commit()
+        return render_template("mail/stopped.html", email=email)
+    return render_template("mail/stop.html", email=email, token=token)
+
+
+@bp.route("/dev/mail/")
+@public
+def dev_index():
     """Captured emails, newest first (development only: 404 in production)."""
     if not _enabled():
         abort(404)
@@ -31,9 +50,9 @@ def index():
     return render_template("mail/dev_index.html", messages=messages, folder=_folder())
 
 
-@bp.route("/<name>")
+@bp.route("/dev/mail/<name>")
 @public
-def show(name):
+def dev_show(name):
     """One captured email."""
     if not _enabled() or not name.isdigit():
         abort(404)

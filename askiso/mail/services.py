@@ -7,6 +7,7 @@ from flask import current_app, render_template
 
 from askiso.extensions import db
 from askiso.mail.models import OutboxEmail
+from askiso.mail.suppression import REQUESTED_KINDS, is_suppressed, unsubscribe_url
 
 _HEADER_BREAKS = re.compile(r"[\r\n\x00]+")
 
@@ -17,19 +18,36 @@ def clean_header(value):
 
 
 def queue_email(kind, to, subject, template, *, case=None, headers=None, **context):
-    """Render templates/mail/<template>.txt (and .html if present) into an outbox row."""
-    recipients = [clean_header(addr).lower() for addr in ([to] if isinstance(to, str) else to) if addr]
-    if not recipients:
-        return None
-    context.setdefault("external_url", current_app.config["EXTERNAL_URL"].rstrip("/"))
+    """Render templates/mail/<template>.txt (and .html if present) into outbox rows.
+
+    One row per recipient, so that each carries its own unsubscribe link.
+    Addresses that said "stop" are skipped, except for mail they asked for.
+    Returns the rows added.
+    """
+    addresses = [to] if isinstance(to, str) else list(to)
+    recipients = []
+    for addr in addresses:
+        addr = clean_header(addr).lower()
+        if addr and addr not in recipients and (kind in REQUESTED_KINDS or not is_suppressed(addr)):
+            recipients.append(addr)
+    return [_queue_one(kind, addr, subject, template, case, headers, context) for addr in recipients]
+
+
+def _queue_one(kind, recipient, subject, template, case, headers, context):
+    stop_url = unsubscribe_url(recipient)
+    context = {
+        **context,
+        "external_url": current_app.config["EXTERNAL_URL"].rstrip("/"),
+        "unsubscribe_url": stop_url,
+        "recipient": recipient,
+    }
     body_text = render_template(f"mail/{template}.txt", case=case, **context)
     body_html = _render_optional(f"mail/{template}.html", case=case, **context)
-    domain = current_app.config["EXTERNAL_URL"].split("//")[-1].split("/")[0].split(":")[0] or "askiso.local"
-    all_headers = {"Message-ID": make_msgid(domain=domain)}
+    all_headers = {"Message-ID": make_msgid(domain=_mail_domain()), "List-Unsubscribe": f"<{stop_url}>"}
     all_headers.update({k: clean_header(v) for k, v in (headers or {}).items()})
     row = OutboxEmail(
         kind=kind,
-        recipients=recipients,
+        recipients=[recipient],
         subject=clean_header(subject)[:300],
         body_text=body_text,
         body_html=body_html,
@@ -38,6 +56,11 @@ def queue_email(kind, to, subject, template, *, case=None, headers=None, **conte
     )
     db.session.add(row)
     return row
+
+
+def _mail_domain():
+    host = current_app.config["EXTERNAL_URL"].split("//")[-1].split("/")[0].split(":")[0]
+    return host or "askiso.local"
 
 
 def _render_optional(name, **context):

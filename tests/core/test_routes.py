@@ -8,8 +8,9 @@ EXPECTED_PUBLIC = {
     "main.home",
     "auth.login",
     "auth.login_totp",
-    "devmail.index",
-    "devmail.show",
+    "mail.dev_index",
+    "mail.dev_show",
+    "mail.stop",
 }
 OPTIONAL_PUBLIC_PREFIXES = ("auth.", "inquiries.", "api.", "health.", "main.help")
 

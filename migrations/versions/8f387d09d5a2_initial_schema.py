@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3657b145812a
+Revision ID: 8f387d09d5a2
 Revises: 
-Create Date: 2026-11-25 10:40:42.584997
+Create Date: 2026-11-25 10:44:46.483886
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3657b145812a'
+revision = '8f387d09d5a2'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -22,6 +22,12 @@ def upgrade():
     sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('last', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('year', name=op.f('pk_case_number_counters'))
+    )
+    op.create_table('email_suppressions',
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('reason', sa.String(length=40), nullable=False),
+    sa.PrimaryKeyConstraint('email', name=op.f('pk_email_suppressions'))
     )
     op.create_table('participants',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -377,5 +383,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_participants_name'))
 
     op.drop_table('participants')
+    op.drop_table('email_suppressions')
     op.drop_table('case_number_counters')
     # ### end Alembic commands ###
