@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 BLUEPRINTS = (
     "askiso.auth.routes",
+    "askiso.auth.account_routes",
     "askiso.cams.routes",
     "askiso.cases.routes",
     "askiso.inquiries.routes",

@@ -1,4 +1,4 @@
-"""Sign-in, second factor, sign-out."""
+"""Sign-in, second factor, sign-out, and the emailed password and address links."""
 
 from urllib.parse import urlsplit
 
@@ -6,19 +6,23 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 
 from askiso.audit.services import record
-from askiso.auth import services, totp
-from askiso.auth.forms import LoginForm, TotpForm
+from askiso.auth import services, throttle, totp
+from askiso.auth.account_services import Refused, confirm_email_change, pending_email_change
+from askiso.auth.forms import NEW_PASSWORD_HINT, ConfirmForm, ForgotPasswordForm, LoginForm, NewPasswordForm, TotpForm
 from askiso.auth.models import User
+from askiso.auth.policy import password_problems
 from askiso.core.access import login_required, public
 from askiso.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
 
 GENERIC_FAILURE = "That email and password do not match an account."
-
-
-def _login_key():
-    return "login:" + (request.form.get("email") or "").strip().lower()
+RESET_SENT = (
+    "If an account uses that address, we have sent it a link to choose a new password. "
+    "The link works once, for 1 hour. Check your spam folder if nothing arrives."
+)
+# What a staff member who has not enrolled two-factor may still reach: their own account.
+ENROLMENT_PREFIXES = ("auth.", "account.")
 
 
 def safe_next(target):
@@ -31,9 +35,34 @@ def safe_next(target):
     return target
 
 
+@bp.before_app_request
+def _staff_enrol_two_factor_first():
+    """Staff without two-factor reach nothing but the enrolment page, on every feature."""
+    endpoint = request.endpoint or ""
+    if not endpoint or endpoint == "static" or endpoint.startswith(ENROLMENT_PREFIXES):
+        return None
+    if current_user.is_authenticated and current_user.is_staff and not current_user.has_totp:
+        if request.path.startswith("/api/"):
+            abort(403)
+        flash("Staff must turn on two-factor authentication first.", "warning")
+        return redirect(url_for("auth.totp_setup"))
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("30/minute;200/hour", methods=["POST"])
-@limiter.limit("10/minute;50/hour", methods=["POST"], key_func=_login_key)
+@limiter.limit(throttle.LOGIN_PER_ADDRESS, methods=["POST"], key_func=throttle.address_key)
+@limiter.limit(
+    throttle.LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+    methods=["POST"],
+    key_func=throttle.form_account_and_address_key,
+    deduct_when=throttle.failed,
+)
+@limiter.limit(
+    throttle.LOGIN_FAILURES_PER_ACCOUNT,
+    methods=["POST"],
+    key_func=throttle.form_account_key,
+    deduct_when=throttle.failed,
+)
 @public
 def login():
     """Sign in with email and password."""
@@ -56,7 +85,13 @@ def login():
 
 
 @bp.route("/login/two-factor", methods=["GET", "POST"])
-@limiter.limit("10/minute;60/hour", methods=["POST"])
+@limiter.limit(throttle.TOTP_PER_ADDRESS, methods=["POST"], key_func=throttle.address_key)
+@limiter.limit(
+    throttle.TOTP_FAILURES_PER_ACCOUNT,
+    methods=["POST"],
+    key_func=throttle.pending_account_key,
+    deduct_when=throttle.failed,
+)
 @public
 def login_totp():
     """Second step of sign-in: a TOTP code or a recovery code."""
@@ -125,6 +160,93 @@ def _enable_totp(user, secret, step):
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     record("auth.totp_enabled", user)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(throttle.FORGOT_PER_ADDRESS, methods=["POST"], key_func=throttle.address_key)
+@limiter.limit(throttle.FORGOT_PER_ACCOUNT, methods=["POST"], key_func=throttle.form_account_key)
+@public
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(throttle.LINK_PER_ADDRESS, methods=["POST"], key_func=throttle.address_key)
+@limiter.limit(
+    throttle.LINK_FAILURES_PER_TOKEN, methods=["POST"], key_func=throttle.token_key, deduct_when=throttle.failed
+)
+@public
+def reset_password(token):
+    """Choose a new password through a reset link (1 hour, single use)."""
+    return _password_link(token, "reset_password")
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(throttle.LINK_PER_ADDRESS, methods=["POST"], key_func=throttle.address_key)
+@limiter.limit(
+    throttle.LINK_FAILURES_PER_TOKEN, methods=["POST"], key_func=throttle.token_key, deduct_when=throttle.failed
+)
+@public
+def set_password(token):
+    """Choose the first password of an invited account (72 hours, single use)."""
+    return _password_link(token, "set_password")
+
+
+def _password_link(token, purpose):
+    """Shared by reset and set-password: check the link, the policy, then use it once."""
+    user = services.account_for_link(token, purpose)
+    if user is None:
+        return _link_invalid(purpose)
+    form = NewPasswordForm()
+    template = f"auth/{purpose}.html"
+    if form.validate_on_submit():
+        problems = password_problems(form.password.data, email=user.email, name=user.name)
+        if problems:
+            form.password.errors.extend(problems)
+            return render_template(template, form=form, user=user, hint=NEW_PASSWORD_HINT)
+        if services.use_password_link(token, purpose, form.password.data) is None:
+            return _link_invalid(purpose)
+        db.session.commit()
+        flash("Your password is set. Sign in with it now.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template(template, form=form, user=user, hint=NEW_PASSWORD_HINT)
+
+
+def _link_invalid(purpose):
+    """Expired, used or made-up link: say so, and how to get a new one."""
+    return render_template("auth/link_invalid.html", purpose=purpose), 410
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(throttle.LINK_PER_ADDRESS, methods=["POST"], key_func=throttle.address_key)
+@public
+def confirm_email(token):
+    """Use the link sent to a new address; a button, so mail scanners cannot use it."""
+    pending = pending_email_change(token)
+    if pending is None:
+        return _link_invalid("change_email")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            user = confirm_email_change(token)
+        except Refused as refused:
+            db.session.rollback()
+            flash(" ".join(refused.messages), "error")
+            return _link_invalid("change_email")
+        if user is None:
+            return _link_invalid("change_email")
+        db.session.commit()
+        flash(f"Your email address is now {user.email}. Use it to sign in.", "success")
+        return redirect(url_for("account.index") if current_user.is_authenticated else url_for("auth.login"))
+    user, new_email = pending
+    return render_template("auth/confirm_email.html", form=form, user=user, new_email=new_email)
 
 
 def require_same_user(user_id):

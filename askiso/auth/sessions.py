@@ -55,9 +55,7 @@ def current_session_row():
     row = None
     if token:
         row = db.session.scalar(
-            select(UserSession).where(
-                UserSession.token_hash == hash_token(token), UserSession.ended_at.is_(None)
-            )
+            select(UserSession).where(UserSession.token_hash == hash_token(token), UserSession.ended_at.is_(None))
         )
         if row is not None and not _still_valid(row):
             end_session_row(row, "expired")

@@ -21,14 +21,19 @@ PURPOSES = {
 }
 
 
-def issue(user, purpose, payload=None):
-    """A new token for user and purpose; returns the plain token (shown once)."""
-    now = utcnow()
+def retire(user, purpose):
+    """Make every unused link of this purpose for the user stop working."""
     db.session.execute(
         update(OneTimeToken)
         .where(OneTimeToken.user_id == user.id, OneTimeToken.purpose == purpose, OneTimeToken.used_at.is_(None))
-        .values(used_at=now)
+        .values(used_at=utcnow())
     )
+
+
+def issue(user, purpose, payload=None):
+    """A new token for user and purpose; returns the plain token (shown once)."""
+    now = utcnow()
+    retire(user, purpose)
     token = new_token()
     db.session.add(
         OneTimeToken(

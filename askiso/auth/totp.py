@@ -52,10 +52,15 @@ def verify_user_code(user, code):
     return True
 
 
-def new_recovery_codes(user):
-    """Replace the user's recovery codes; returns the plain codes to show once."""
+def delete_recovery_codes(user):
+    """Remove every recovery code of the user (two-factor turned off or codes replaced)."""
     for old in db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         db.session.delete(old)
+
+
+def new_recovery_codes(user):
+    """Replace the user's recovery codes; returns the plain codes to show once."""
+    delete_recovery_codes(user)
     codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODE_COUNT)]
     for code in codes:
         db.session.add(RecoveryCode(user_id=user.id, code_hash=hash_token(code)))
@@ -80,9 +85,7 @@ def use_recovery_code(user, code):
 
 def remaining_recovery_codes(user):
     return db.session.scalar(
-        select(db.func.count(RecoveryCode.id)).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
-        )
+        select(db.func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     )
 
 
