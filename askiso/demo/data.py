@@ -32,9 +32,59 @@ def load_staff():
     return [ensure_user(email, name, role) for email, name, role in STAFF]
 
 
+
+# CAMS demo: (code, name, status) and members (email, name, code, roles).
+PARTICIPANTS = [
+    ("GSP", "Granite State Power LLC", "active"),
+    ("NET", "Nutmeg Energy Trading", "active"),
+    ("BSG", "Bay State Generation", "active"),
+    ("PVH", "Pioneer Valley Hydro", "suspended"),
+]
+MEMBERS = [
+    ("olivia.sa@granitestate.test", "Olivia Sanders", "GSP", ("security_admin",)),
+    ("ethan.manager@granitestate.test", "Ethan Marsh", "GSP", ("external_manager",)),
+    ("grace.user@granitestate.test", "Grace Ulrich", "GSP", ()),
+    ("nina.sa@nutmeg.test", "Nina Salazar", "NET", ("security_admin",)),
+    ("liam.manager@nutmeg.test", "Liam Moreau", "NET", ("external_manager",)),
+    ("henry.user@nutmeg.test", "Henry Underwood", "NET", ()),
+    ("bianca.sa@baystate.test", "Bianca Stone", "BSG", ("security_admin",)),
+    ("owen.manager@baystate.test", "Owen Mercer", "BSG", ("external_manager",)),
+    ("ruth.user@baystate.test", "Ruth Upton", "BSG", ()),
+    ("paul.sa@pioneervalley.test", "Paul Sawyer", "PVH", ("security_admin",)),
+    ("chris.consultant@gridconsult.test", "Chris Consultant", "GSP", ()),
+    ("chris.consultant@gridconsult.test", "Chris Consultant", "NET", ()),
+]
+NON_PARTICIPANTS = [("pat.public@example.test", "Pat Public")]
+
+
+def load_participants():
+    """Participants, an SA, an External Manager and a plain member in each (idempotent)."""
+    from askiso.cams.models import Membership, Participant
+
+    by_code = {}
+    for code, name, status in PARTICIPANTS:
+        participant = db.session.scalar(db.select(Participant).where(Participant.code == code))
+        if participant is None:
+            participant = Participant(code=code, name=name, status=status)
+            db.session.add(participant)
+            db.session.flush()
+        by_code[code] = participant
+    for email, name, code, roles in MEMBERS:
+        user = ensure_user(email, name)
+        db.session.flush()
+        exists = db.session.scalar(db.select(Membership.id).where(
+            Membership.user_id == user.id, Membership.participant_id == by_code[code].id,
+            Membership.is_active.is_(True)))
+        if exists is None:
+            db.session.add(Membership(
+                user_id=user.id, participant_id=by_code[code].id,
+                is_external_manager="external_manager" in roles, is_security_admin="security_admin" in roles))
+    for email, name in NON_PARTICIPANTS:
+        ensure_user(email, name)
+
 from askiso.cases.catalog import seed_catalog  # noqa: E402
 
-LOADERS = [seed_catalog, load_staff]
+LOADERS = [seed_catalog, load_staff, load_participants]
 
 
 def load_demo():

@@ -134,5 +134,5 @@ def test_staff_membership_urls_are_scoped_to_the_participant(people, client_for)
 
 
 def test_nav_links_participants_for_admins_only(people, client_for):
-    assert b'href="/staff/participants/"' in client_for(people.admin).get("/").data
-    assert b'href="/staff/participants/"' not in client_for(people.agent).get("/").data
+    assert b'href="/staff/participants/"' in client_for(people.admin).get("/", follow_redirects=True).data
+    assert b'href="/staff/participants/"' not in client_for(people.agent).get("/", follow_redirects=True).data

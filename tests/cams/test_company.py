@@ -244,5 +244,5 @@ def test_suspended_participant_is_read_only_for_its_sa(people, client_for):
 
 
 def test_nav_shows_my_company_only_to_sas(people, client_for):
-    assert b'href="/company/"' in client_for(people.alpha_sa).get("/").data
-    assert b'href="/company/"' not in client_for(people.alpha_manager).get("/").data
+    assert b'href="/company/"' in client_for(people.alpha_sa).get("/", follow_redirects=True).data
+    assert b'href="/company/"' not in client_for(people.alpha_manager).get("/", follow_redirects=True).data
