@@ -51,6 +51,12 @@ class Config:
     # Background sender inside the web process (embedded default only).
     MAIL_SEND_IN_PROCESS = _bool("MAIL_SEND_IN_PROCESS", not os.environ.get("MAIL_SERVER"))
     MAIL_GIVE_UP_AFTER = timedelta(hours=_int("MAIL_GIVE_UP_HOURS", 48))
+    # Incoming mail (askiso/mail/inbound.py): the support address replies go to
+    # ("support@iso.example" -> "support+<signed case token>@iso.example").
+    MAIL_REPLY_ADDRESS = os.environ.get("MAIL_REPLY_ADDRESS", "support@askiso.local")
+    MAIL_INBOUND_MAX_BYTES = _int("MAIL_INBOUND_MAX_MB", 10) * 1024 * 1024
+    # When set, mail whose Authentication-Results from this host say dmarc=fail is refused.
+    MAIL_TRUSTED_AUTHSERV_ID = os.environ.get("MAIL_TRUSTED_AUTHSERV_ID")
 
     # Where the app says it lives, for links in emails.
     EXTERNAL_URL = os.environ.get("ASKISO_EXTERNAL_URL", "http://127.0.0.1:5000")
@@ -75,6 +81,10 @@ class Config:
     TIMEZONE = "America/New_York"
     DEV_MAIL_PAGE = True
     LOG_JSON = _bool("LOG_JSON")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
+    METRICS_ALLOWED_IPS = tuple(
+        ip.strip() for ip in os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",") if ip.strip()
+    )
 
 
 class ProductionConfig(Config):

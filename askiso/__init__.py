@@ -19,13 +19,16 @@ BLUEPRINTS = (
     "askiso.mail.routes",
     "askiso.search.routes",
     "askiso.api.routes",
+    "askiso.api.account",
     "askiso.audit.routes",
     "askiso.main.routes",
+    "askiso.ops.routes",
 )
 
 # Modules that connect receivers to the case signals (askiso/cases/signals.py).
 SIGNAL_RECEIVERS = (
     "askiso.mail.notify",
+    "askiso.inquiries.notify",
     "askiso.staff.sla",
     "askiso.search.hooks",
 )
@@ -34,11 +37,13 @@ CLI_GROUPS = (
     "askiso.auth.cli",
     "askiso.cams.cli",
     "askiso.cases.cli",
+    "askiso.inquiries.cli",
     "askiso.mail.cli",
     "askiso.search.cli",
     "askiso.api.cli",
     "askiso.staff.cli",
     "askiso.demo.cli",
+    "askiso.ops.cli",
 )
 
 
@@ -67,6 +72,10 @@ def create_app(config=None, **overrides):
     from askiso import models  # noqa: F401  (every table on the metadata)
     from askiso.core import database, errors, security, templating
 
+    from askiso.ops import logs, metrics
+
+    logs.init_app(app)
+    metrics.init_app(app)
     database.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -6,11 +6,15 @@ from askiso.core.access import PUBLIC_ENDPOINTS
 EXPECTED_PUBLIC = {
     "static",
     "main.home",
+    "main.help",
     "auth.login",
     "auth.login_totp",
     "mail.dev_index",
     "mail.dev_show",
     "mail.stop",
+    "health.healthz",
+    "health.readyz",
+    "health.metrics_endpoint",
 }
 OPTIONAL_PUBLIC_PREFIXES = ("auth.", "inquiries.", "api.", "health.", "main.help")
 

@@ -1,0 +1,1 @@
+"""Running the service: health, readiness, metrics, logs, backups, retention."""
