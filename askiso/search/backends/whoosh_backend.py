@@ -1,0 +1,289 @@
+"""The embedded backend: a Whoosh index in SEARCH_INDEX_DIR.
+
+Layout: `<dir>/current` is a symlink to `<dir>/gen-<n>`, the live index.
+A rebuild writes a new generation beside it and swaps the link atomically,
+so searches keep using the old index meanwhile. `<dir>/writer.lock` makes
+one writer at a time across threads and processes. An index that cannot be
+opened (deleted, corrupted, or built with another schema) is rebuilt from
+the database.
+"""
+
+import logging
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import highlight, index, qparser
+from whoosh.analysis import IDTokenizer, LowercaseFilter, StemmingAnalyzer
+from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.query import And, NullQuery, Or, Term
+from whoosh.sorting import FieldFacet, ScoreFacet
+from whoosh.util.filelock import FcntlLock
+
+from askiso.search.backends import Hit, SearchUnavailable, WriterBusy
+from askiso.search.documents import MARK_END, MARK_START
+from askiso.search.query import plain_snippet, render_snippet
+from askiso.search.scope import viewer_scope
+
+log = logging.getLogger(__name__)
+ANALYZER = StemmingAnalyzer()
+PUBLIC_FIELDS = ("number", "subject", "body")
+STAFF_FIELDS = (*PUBLIC_FIELDS, "internal")
+NONE = "none"
+
+SCHEMA = Schema(
+    case_id=ID(stored=True, unique=True),
+    number=ID(analyzer=IDTokenizer() | LowercaseFilter(), field_boost=3.0),
+    subject=TEXT(analyzer=ANALYZER, field_boost=2.0),
+    body=TEXT(analyzer=ANALYZER),
+    internal=TEXT(analyzer=ANALYZER),
+    status=ID,
+    participant_id=ID,
+    participant_code=ID,
+    request_type=ID,
+    submitter_id=ID,
+    contact_ids=KEYWORD,
+    queue_id=ID,
+    updated=NUMERIC(int, bits=64, signed=True, sortable=True),
+)
+
+
+def _fields(doc):
+    """A CaseDocument as Whoosh field values."""
+    return {
+        "case_id": str(doc.case_id),
+        "number": doc.number,
+        "subject": doc.subject,
+        "body": doc.public_text,
+        "internal": doc.internal_text,
+        "status": doc.status,
+        "participant_id": str(doc.participant_id) if doc.participant_id else NONE,
+        "participant_code": doc.participant_code.lower() or NONE,
+        "request_type": doc.request_type.lower(),
+        "submitter_id": str(doc.submitter_id or NONE),
+        "contact_ids": " ".join(str(i) for i in doc.contact_ids),
+        "queue_id": str(doc.queue_id or NONE),
+        "updated": int(doc.updated_at.timestamp() * 1_000_000) if doc.updated_at else 0,
+    }
+
+
+class _Batch:
+    def __init__(self, writer):
+        self.writer = writer
+        self.count = 0
+
+    def update(self, doc):
+        self.writer.update_document(**_fields(doc))
+        self.count += 1
+
+    def delete(self, case_id):
+        self.writer.delete_by_term("case_id", str(case_id))
+        self.count += 1
+
+
+class WhooshStore:
+    """The index folder: generations, the live link and the writer lock."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.link = self.root / "current"
+
+    def lock(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        return FcntlLock(str(self.root / "writer.lock"))
+
+    def open(self):
+        """The live index; raises SearchUnavailable when it cannot be used."""
+        try:
+            ix = index.open_dir(str(self.link))
+            if set(ix.schema.names()) != set(SCHEMA.names()):
+                raise SearchUnavailable("the index was built with another schema")
+            ix.doc_count()  # reads the segment list: a damaged index fails here
+            return ix
+        except SearchUnavailable:
+            raise
+        except Exception as exc:  # missing folder, damaged files, pickling errors
+            raise SearchUnavailable(f"search index unusable: {type(exc).__name__}: {exc}") from exc
+
+    def build(self, documents):
+        """Write a new generation from (doc iterable) and make it live; returns its size."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        generation = self.root / f"gen-{time.time_ns()}"
+        generation.mkdir()
+        ix = index.create_in(str(generation), SCHEMA)
+        writer = ix.writer(limitmb=128)
+        count = 0
+        try:
+            for doc in documents:
+                writer.add_document(**_fields(doc))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
+        writer.commit()
+        self._swap(generation)
+        return count
+
+    def _swap(self, generation):
+        tmp = self.root / f".current-{time.time_ns()}"
+        os.symlink(generation.name, tmp)
+        os.replace(tmp, self.link)  # atomic: readers see the old or the new index
+        for old in self.root.glob("gen-*"):
+            if old != generation:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+class WhooshBackend:
+    name = "whoosh"
+
+    def __init__(self, root):
+        self.store = WhooshStore(root)
+
+    @contextmanager
+    def writer(self):
+        lock = self.store.lock()
+        if not lock.acquire(blocking=False):
+            raise WriterBusy("another search writer is running")
+        try:
+            ix = self._open_or_rebuild_locked()
+            writer = ix.writer()
+            batch = _Batch(writer)
+            try:
+                yield batch
+            except BaseException:
+                writer.cancel()
+                raise
+            if batch.count:
+                writer.commit()
+            else:
+                writer.cancel()
+        finally:
+            lock.release()
+
+    def rebuild(self, documents):
+        """Rebuild from `documents` (an iterable of CaseDocument) under the writer lock."""
+        lock = self.store.lock()
+        lock.acquire(blocking=True)
+        try:
+            return self.store.build(documents)
+        finally:
+            lock.release()
+
+    def _open_or_rebuild_locked(self):
+        try:
+            return self.store.open()
+        except SearchUnavailable as exc:
+            level = logging.WARNING if self.store.link.is_symlink() else logging.INFO
+            log.log(level, "%s; rebuilding it from the database", exc)
+            from askiso.search.worker import iter_all_documents
+
+            self.store.build(iter_all_documents())
+            return self.store.open()
+
+    def _open_for_search(self):
+        try:
+            return self.store.open()
+        except SearchUnavailable:
+            self.repair()
+            return self.store.open()
+
+    def repair(self):
+        """Rebuild the index unless someone else just did."""
+        lock = self.store.lock()
+        lock.acquire(blocking=True)
+        try:
+            return self._open_or_rebuild_locked()
+        finally:
+            lock.release()
+
+    def search(self, viewer, parsed, offset, limit):
+        staff, scope = viewer_scope(viewer)
+        scope_filter = _scope_query(scope)
+        if scope_filter is None and scope is not None:
+            return [], 0  # nothing in scope: fail closed without asking the index
+        query = _parser(staff).parse(parsed.text)
+        filters = [f for f in [scope_filter, *_constraint_queries(parsed)] if f is not None]
+        combined = And(filters) if filters else None
+        try:
+            return self._search(self._open_for_search(), query, combined, offset, limit)
+        except SearchUnavailable:
+            raise
+        except Exception:  # a damaged segment shows up only when read
+            log.exception("search index failed while reading; rebuilding it")
+            self.store.link.unlink(missing_ok=True)
+            return self._search(self._open_for_search(), query, combined, offset, limit)
+
+    def _search(self, ix, query, combined_filter, offset, limit):
+        sort = [ScoreFacet(), FieldFacet("updated", reverse=True)]
+        with ix.searcher() as searcher:
+            results = searcher.search(query, filter=combined_filter, limit=offset + limit, sortedby=sort, terms=True)
+            hits = [Hit(int(h["case_id"]), _terms(h)) for h in results[offset : offset + limit]]
+            return hits, len(results)
+
+    def snippet(self, hit, doc, staff):
+        marked = _highlight(doc.public_text, hit.context.get("public"))
+        if marked:
+            return render_snippet(marked), False
+        if staff and hit.context.get("internal"):
+            marked = _highlight(doc.internal_text, hit.context["internal"])
+            if marked:
+                return render_snippet(marked), True
+        return plain_snippet(doc.public_text), False
+
+
+def _parser(staff):
+    """Words, phrases, prefix*, typo~, -not, OR; no field syntax at all."""
+    parser = qparser.MultifieldParser(list(STAFF_FIELDS if staff else PUBLIC_FIELDS), SCHEMA, group=qparser.AndGroup)
+    for plugin in (qparser.FieldsPlugin, qparser.RangePlugin, qparser.BoostPlugin, qparser.EveryPlugin):
+        parser.remove_plugin_class(plugin)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    # A minus only at the start of a word: "AI-2026-000001" stays one term.
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
+    return parser
+
+
+def _scope_query(scope):
+    """The viewer's scope as a Whoosh filter; None for "everything" or "nothing"."""
+    if scope is None:
+        return None
+    clauses = [Term("queue_id", str(q)) for q in scope.queue_ids]
+    clauses += [Term("participant_id", str(p)) for p in scope.all_cases_of]
+    mine = Or([Term("submitter_id", str(scope.user_id)), Term("contact_ids", str(scope.user_id))])
+    clauses += [And([Term("participant_id", str(p)), mine]) for p in scope.own_cases_of]
+    if scope.own_inquiries:
+        clauses.append(And([Term("participant_id", NONE), Term("submitter_id", str(scope.user_id))]))
+    return Or(clauses) if clauses else None
+
+
+def _constraint_queries(parsed):
+    fields = {"status": "status", "participant": "participant_code", "type": "request_type"}
+    for kind, values in parsed.constraints:
+        yield Or([Term(fields[kind], v) for v in sorted(values)]) if values else NullQuery
+
+
+def _terms(hit):
+    found = {"public": set(), "internal": set()}
+    for fieldname, text in hit.matched_terms():
+        key = "internal" if fieldname == "internal" else "public"
+        found[key].add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return found
+
+
+class _MarkFormatter(highlight.Formatter):
+    """Marks matched words with private-use characters; HTML comes later, escaped."""
+
+    between = " … "
+
+    def format_token(self, text, token, replace=False):
+        return MARK_START + highlight.get_text(text, token, replace) + MARK_END
+
+
+def _highlight(text, terms):
+    if not text or not terms:
+        return None
+    fragmenter = highlight.ContextFragmenter(maxchars=300, surround=60)
+    marked = highlight.highlight(text, frozenset(terms), ANALYZER, fragmenter, _MarkFormatter(), top=2)
+    return marked if marked and MARK_START in marked else None

@@ -1,0 +1,144 @@
+"""What the index knows about a case, built from the database.
+
+The same builder feeds both backends and the result snippets, so a snippet
+never shows text that the index was not allowed to hold for that person:
+internal notes and internal files go only into `internal_text`, and are not
+even loaded when the reader is not staff.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from askiso.cases.models import Attachment, Case, Message
+from askiso.extensions import db
+from askiso.visibility import all_cases
+
+# Private-use characters that mark highlighted words inside snippet text;
+# stripped from indexed text so nobody can forge a highlight.
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+
+
+@dataclass
+class CaseDocument:
+    case_id: int
+    number: str
+    subject: str
+    status: str
+    participant_id: int | None
+    participant_code: str
+    request_type: str
+    submitter_id: int | None
+    queue_id: int | None
+    updated_at: datetime
+    contact_ids: list = field(default_factory=list)
+    public_parts: list = field(default_factory=list)
+    internal_parts: list = field(default_factory=list)
+
+    @property
+    def head(self):
+        return f"{self.number} {self.subject}"
+
+    @property
+    def public_text(self):
+        return _join(self.public_parts)
+
+    @property
+    def internal_text(self):
+        return _join(self.internal_parts)
+
+
+def _clean(value):
+    return str(value).replace(MARK_START, "").replace(MARK_END, "").strip()
+
+
+def _join(parts):
+    return "\n".join(p for p in (_clean(x) for x in parts if x is not None) if p)
+
+
+def _field_values(values):
+    for value in (values or {}).values():
+        if isinstance(value, (list, tuple)):
+            yield from (str(v) for v in value)
+        elif isinstance(value, dict):
+            yield from (str(v) for v in value.values())
+        elif value not in (None, ""):
+            yield str(value)
+
+
+def _base_document(case):
+    participant = case.participant
+    submitter = case.submitter
+    doc = CaseDocument(
+        case_id=case.id,
+        number=case.number,
+        subject=_clean(case.subject or ""),
+        status=case.status,
+        participant_id=case.participant_id,
+        participant_code=participant.code if participant else "",
+        request_type=case.request_type.key if case.request_type else "",
+        submitter_id=case.submitter_id,
+        queue_id=case.queue_id,
+        updated_at=case.updated_at or case.created_at,
+        contact_ids=sorted(c.user_id for c in case.contacts),
+    )
+    doc.public_parts += [case.number, case.description, *_field_values(case.field_values)]
+    doc.public_parts += [case.request_type.name if case.request_type else None, case.topic.name if case.topic else None]
+    if participant:
+        doc.public_parts += [participant.name, participant.code]
+    if submitter:
+        doc.public_parts += [submitter.name, submitter.email]
+    return doc
+
+
+def load_documents(case_ids, *, include_internal):
+    """CaseDocuments by case id for the cases that still exist.
+
+    Unscoped on purpose (like visibility.all_cases()): callers are the index
+    writer, or the result page after every hit was re-checked for the viewer.
+    """
+    ids = sorted({int(i) for i in case_ids})
+    if not ids:
+        return {}
+    stmt = (
+        all_cases()
+        .where(Case.id.in_(ids))
+        .options(
+            selectinload(Case.participant),
+            selectinload(Case.submitter),
+            selectinload(Case.request_type),
+            selectinload(Case.topic),
+            selectinload(Case.contacts),
+        )
+    )
+    docs = {case.id: _base_document(case) for case in db.session.scalars(stmt)}
+    _add_messages(docs, include_internal)
+    _add_files(docs, include_internal)
+    return docs
+
+
+def _add_messages(docs, include_internal):
+    stmt = select(Message.case_id, Message.body, Message.is_internal).where(Message.case_id.in_(list(docs)))
+    if not include_internal:
+        stmt = stmt.where(Message.is_internal.is_(False))
+    for case_id, body, is_internal in db.session.execute(stmt.order_by(Message.created_at, Message.id)):
+        doc = docs[case_id]
+        (doc.internal_parts if is_internal else doc.public_parts).append(body)
+
+
+def _add_files(docs, include_internal):
+    # A file is internal when it says so or when its message is internal.
+    internal = or_(Attachment.is_internal.is_(True), Message.is_internal.is_(True))
+    stmt = (
+        select(Attachment.case_id, Attachment.filename, internal.label("internal"))
+        .outerjoin(Message, Message.id == Attachment.message_id)
+        .where(Attachment.case_id.in_(list(docs)))
+    )
+    if not include_internal:
+        stmt = stmt.where(Attachment.is_internal.is_(False), or_(Message.id.is_(None), Message.is_internal.is_(False)))
+    for case_id, filename, is_internal in db.session.execute(stmt.order_by(Attachment.id)):
+        doc = docs[case_id]
+        (doc.internal_parts if is_internal else doc.public_parts).append(filename)

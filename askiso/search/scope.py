@@ -1,0 +1,43 @@
+"""The viewer's search scope, read from the same facts as askiso/visibility.py.
+
+The index holds cases of every company, so the scope is part of each query;
+hits are re-checked through visibility.py before they are shown anyway.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from askiso.cams.models import Membership
+from askiso.cases.models import QueueMember
+from askiso.extensions import db
+from askiso.visibility import _require_viewer, _restricted_to_queues
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int
+    queue_ids: tuple = ()
+    # Participants whose every case the viewer sees (External Manager).
+    all_cases_of: tuple = ()
+    # Participants where the viewer sees cases they submitted or follow.
+    own_cases_of: tuple = ()
+    own_inquiries: bool = True
+
+
+def viewer_scope(viewer):
+    """(is_staff, Scope or None); None means every case. Fails closed without a viewer."""
+    _require_viewer(viewer)
+    if viewer.is_staff:
+        if _restricted_to_queues(viewer):
+            queues = db.session.scalars(select(QueueMember.queue_id).where(QueueMember.user_id == viewer.id))
+            return True, Scope(viewer.id, queue_ids=tuple(sorted(queues)), own_inquiries=False)
+        return True, None
+    rows = db.session.execute(
+        select(Membership.participant_id, Membership.is_external_manager).where(
+            Membership.user_id == viewer.id, Membership.is_active.is_(True)
+        )
+    ).all()
+    managed = tuple(sorted({pid for pid, em in rows if em}))
+    member = tuple(sorted({pid for pid, em in rows if not em} - set(managed)))
+    return False, Scope(viewer.id, all_cases_of=managed, own_cases_of=member)

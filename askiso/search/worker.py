@@ -1,0 +1,134 @@
+"""The single index writer: drains `search_queue` in batches, rebuilds on demand.
+
+Order of work for one batch: take the writer lock, read the queued rows, read
+the cases as they are now, write and commit the index, and only then delete
+exactly the queue rows that were read. A crash or a lock conflict at any
+point leaves the rows queued, so no update is lost; handling a row twice is
+harmless because each one only says "refresh this case from the database".
+"""
+
+import logging
+import threading
+
+from sqlalchemy import delete, select
+
+from askiso.cases.models import Case
+from askiso.extensions import db
+from askiso.search.backends import WriterBusy, get_backend
+from askiso.search.documents import load_documents
+from askiso.search.models import SearchQueue
+from askiso.search.tracking import work_available
+from askiso.visibility import all_cases
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+
+def process_batch(backend=None, limit=BATCH):
+    """Index one batch of queued cases; returns how many queue rows were done."""
+    backend = backend or get_backend()
+    try:
+        with backend.writer() as writer:
+            rows = db.session.execute(
+                select(SearchQueue.id, SearchQueue.case_id).order_by(SearchQueue.id).limit(limit)
+            ).all()
+            if not rows:
+                db.session.rollback()
+                return 0
+            case_ids = {case_id for _, case_id in rows}
+            docs = load_documents(case_ids, include_internal=True)
+            for case_id in sorted(case_ids):
+                if case_id in docs:
+                    writer.update(docs[case_id])
+                else:
+                    writer.delete(case_id)
+        db.session.execute(delete(SearchQueue).where(SearchQueue.id.in_([row_id for row_id, _ in rows])))
+        db.session.commit()
+        return len(rows)
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def process_queue(limit=BATCH):
+    """Drain the queue now (tests, CLI); returns the number of rows done.
+
+    Stops early, leaving the rest queued, when another writer holds the lock.
+    """
+    backend = get_backend()
+    done = 0
+    while True:
+        try:
+            count = process_batch(backend, limit)
+        except WriterBusy:
+            return done
+        done += count
+        if count < limit:
+            return done
+
+
+def pending_count():
+    return db.session.scalar(select(db.func.count()).select_from(SearchQueue)) or 0
+
+
+def all_case_ids():
+    """Every case id, unscoped: the rebuild needs them all."""
+    return list(db.session.scalars(all_cases().with_only_columns(Case.id).order_by(Case.id)))
+
+
+def iter_all_documents(case_ids=None, chunk=200, release=False):
+    """CaseDocuments of every case (or of `case_ids`), read in chunks.
+
+    `release` drops loaded rows from the session after each chunk (CLI only:
+    a web request must keep its signed-in user attached).
+    """
+    ids = all_case_ids() if case_ids is None else list(case_ids)
+    for start in range(0, len(ids), chunk):
+        docs = load_documents(ids[start : start + chunk], include_internal=True)
+        yield from (docs[i] for i in ids[start : start + chunk] if i in docs)
+        if release:
+            db.session.expunge_all()
+
+
+def reindex(progress=None):
+    """Rebuild the whole index from the database; returns the number of cases.
+
+    `progress(n)` is called after each case (for a progress bar).
+    """
+    backend = get_backend()
+    ids = all_case_ids()
+
+    def documents():
+        for doc in iter_all_documents(ids, release=True):
+            yield doc
+            if progress:
+                progress(1)
+
+    count = backend.rebuild(documents())
+    db.session.commit()
+    return count
+
+
+def start_background_worker(app, interval=5.0):
+    """Embedded default: a daemon thread in the web process drains the queue."""
+    stop = threading.Event()
+
+    def run():
+        while not stop.is_set():
+            work_available.wait(interval)
+            work_available.clear()
+            with app.app_context():
+                try:
+                    process_queue()
+                except Exception:  # keep the thread alive; the rows stay queued
+                    db.session.rollback()
+                    app.logger.exception("search queue worker failed")
+                finally:
+                    db.session.remove()
+
+    thread = threading.Thread(target=run, name="search-indexer", daemon=True)
+    thread.start()
+    return stop
+
+
+__all__ = ["pending_count", "process_queue", "reindex", "start_background_worker"]
