@@ -149,6 +149,9 @@ def email():
 def disable_totp():
     """Turn two-factor off (password and a current code; never for staff)."""
     form = _form("totp_form")
+    if current_user.is_staff:
+        flash(account_services.STAFF_KEEP_TOTP, "error")
+        return redirect(url_for("account.index"))
     if not current_user.has_totp:
         return redirect(url_for("account.index"))
     if not form.validate_on_submit():

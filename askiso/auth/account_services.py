@@ -18,6 +18,7 @@ from askiso.mail.services import queue_email
 
 WRONG_PASSWORD = "That is not your current password."
 CANNOT_USE_ADDRESS = "You can't use this address. Choose another one."
+STAFF_KEEP_TOTP = "Staff accounts must keep two-factor authentication on."
 
 
 class Refused(Exception):
@@ -116,7 +117,7 @@ def confirm_email_change(token):
 def disable_totp(user, password, code):
     """Turn two-factor off (not for staff): needs the password and a current code."""
     if user.is_staff:
-        raise Refused("code", "Staff accounts must keep two-factor authentication on.")
+        raise Refused("code", STAFF_KEEP_TOTP)
     if not verify_password(user, password):
         record("auth.totp_disable_failed", user, subject_user=user)
         raise Refused("password", WRONG_PASSWORD)

@@ -22,7 +22,9 @@ def test_security_headers_on_every_page(client, people):
 def test_secure_cookie_uses_the_host_prefix(app):
     from askiso import create_app
 
-    secure = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], SESSION_COOKIE_SECURE=True)
+    secure = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], SESSION_COOKIE_SECURE=True
+    )
     assert secure.config["SESSION_COOKIE_NAME"].startswith("__Host-")
 
 
@@ -76,3 +78,44 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production")
+
+
+@pytest.fixture
+def csrf_on(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/forgot-password", {"email": "ann.user@alpha.test"}),
+        ("/account/password", {"pw-current_password": "tangerine-oboe-mosaic-42", "pw-password": "x" * 20}),
+        ("/account/email", {"email-new_email": "new@alpha.test", "email-password": "tangerine-oboe-mosaic-42"}),
+        ("/account/sessions/end-others", {}),
+        ("/logout", {}),
+    ],
+)
+def test_account_forms_refuse_a_missing_csrf_token(app, people, csrf_on, url, data):
+    from tests.conftest import login_as
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = login_as(app, people.alpha_user) if url != "/forgot-password" else app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    assert client.get("/account/").status_code == (302 if url == "/forgot-password" else 200)
+
+
+def test_account_form_with_its_csrf_token_is_accepted(app, people, csrf_on):
+    import re
+
+    from tests.conftest import login_as
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = login_as(app, people.alpha_user)
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = client.get("/account/").get_data(as_text=True)
+    token = re.search(r'name="sessions-csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/account/sessions/end-others", data={"sessions-csrf_token": token}).status_code == 302
