@@ -15,7 +15,7 @@ from askiso.cases.models import (  # noqa: F401
     RequestType,
     Topic,
 )
-from askiso.mail.models import OutboxEmail  # noqa: F401
+from askiso.mail.models import InboundEmail, OutboxEmail  # noqa: F401
 from askiso.mail.suppression import EmailSuppression  # noqa: F401
 from askiso.search.models import CaseSearch, SearchQueue  # noqa: F401
 from askiso.search import tracking  # noqa: F401,E402  (queues index updates on every flush)

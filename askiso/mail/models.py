@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
@@ -32,3 +32,44 @@ class OutboxEmail(db.Model):
     locked_until: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column()
+    # When staff last pressed "retry now": the give-up window restarts there.
+    retried_at: Mapped[datetime | None] = mapped_column()
+
+
+INBOUND_STATUSES = ("received", "processed", "pending", "refused", "review", "ignored")
+
+
+class InboundEmail(db.Model):
+    """Every message that reached Ask ISO by email, kept raw so none is ever lost.
+
+    status: received (stored, not yet handled), processed (became a case or a
+    reply), pending (waits for the sender to choose a company), refused (sender
+    may not act on that case), review (malformed, huge or unroutable: for staff),
+    ignored (automatic mail: bounces, auto-replies, our own mail).
+    """
+
+    __tablename__ = "inbound_emails"
+    __table_args__ = (
+        Index("ix_inbound_emails_status_received", "status", "received_at"),
+        Index("ix_inbound_emails_from_refusal", "from_address", "refusal_sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(20), default="stdin")
+    raw: Mapped[bytes] = mapped_column(db.LargeBinary)
+    raw_size: Mapped[int] = mapped_column(default=0)
+    is_truncated: Mapped[bool] = mapped_column(default=False)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    from_address: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(12), default="received")
+    reason: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    case_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    refusal_sent_at: Mapped[datetime | None] = mapped_column()
+    processed_at: Mapped[datetime | None] = mapped_column()
+
+    user = relationship("User")
+    case = relationship("Case")

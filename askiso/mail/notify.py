@@ -1,21 +1,53 @@
 """Who gets which case email. Receivers of the case signals; outbox rows only.
 
+- receipt (not optional): the submitter, with the number and received time;
+- a staff member's public reply: submitter and contacts ("case_replies");
+- waiting, resolved, closed: submitter and contacts ("status_changes");
+- External Managers who chose "company_cases" get a copy of each of these,
+  and a notice of every new case, for the participants they manage.
+
 No internal note content is ever put in an email: receivers look only at
 public messages, and mail templates receive the message explicitly.
 """
 
+from sqlalchemy import select
+
+from askiso.auth.models import User
+from askiso.cams.models import Membership
 from askiso.cases import signals
+from askiso.extensions import db
+from askiso.mail.preferences import wants
 from askiso.mail.services import queue_email
 
 NOTIFY_STATUSES = {"waiting", "resolved", "closed"}
 
 
-def case_recipients(case, exclude=None):
-    """Submitter and contacts with an active account, minus `exclude` (a user)."""
-    people = []
-    if case.submitter is not None:
-        people.append(case.submitter)
-    people += [c.user for c in case.contacts]
+def _followers(case):
+    people = [case.submitter] if case.submitter is not None else []
+    return people + [c.user for c in case.contacts]
+
+
+def _company_subscribers(case):
+    """Active External Managers of the case's participant who want every case email."""
+    if case.participant_id is None:
+        return []
+    managers = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.participant_id == case.participant_id,
+            Membership.is_active.is_(True),
+            Membership.is_external_manager.is_(True),
+        )
+        .order_by(User.id)
+    ).all()
+    return [m for m in managers if wants(m, "company_cases")]
+
+
+def case_recipients(case, exclude=None, pref=None):
+    """Emails of followers (who want `pref`) and subscribed managers, minus `exclude`."""
+    people = [p for p in _followers(case) if pref is None or wants(p, pref)]
+    people += _company_subscribers(case)
     seen, emails = set(), []
     for person in people:
         if not person.is_active or person.email in seen:
@@ -34,15 +66,18 @@ def case_subject(case, text):
 @signals.case_created.connect
 def send_receipt(case, actor=None, **_):
     """Receipt to the submitter: the case number and the legal received time."""
-    if case.submitter is None:
-        return  # inquiries without an account send their own receipt
-    queue_email(
-        "case_receipt",
-        case.submitter.email,
-        case_subject(case, f"Received: {case.subject}"),
-        "case_receipt",
-        case=case,
-    )
+    if case.submitter is not None:
+        queue_email(
+            "case_receipt", case.submitter.email, case_subject(case, f"Received: {case.subject}"), "case_receipt",
+            case=case,
+        )
+    submitter_id = case.submitter_id
+    managers = [m.email for m in _company_subscribers(case) if m.is_active and m.id != submitter_id]
+    if managers:
+        queue_email(
+            "case_company_new", managers, case_subject(case, f"New case: {case.subject}"), "case_company_new",
+            case=case,
+        )
 
 
 @signals.message_added.connect
@@ -50,7 +85,7 @@ def send_public_reply(case, actor=None, message=None, **_):
     """A staff member's public reply goes to the submitter and contacts."""
     if message is None or message.is_internal or actor is None or not actor.is_staff:
         return
-    recipients = case_recipients(case, exclude=actor)
+    recipients = case_recipients(case, exclude=actor, pref="case_replies")
     if recipients:
         queue_email(
             "case_reply", recipients, case_subject(case, f"New reply: {case.subject}"), "case_reply",
@@ -63,7 +98,7 @@ def send_status_change(case, actor=None, old_status=None, new_status=None, reaso
     """Waiting, resolution and closure are told to the submitter and contacts."""
     if new_status not in NOTIFY_STATUSES:
         return
-    recipients = case_recipients(case, exclude=actor)
+    recipients = case_recipients(case, exclude=actor, pref="status_changes")
     if recipients:
         queue_email(
             "case_status", recipients, case_subject(case, f"{case.status_label}: {case.subject}"), "case_status",

@@ -72,3 +72,7 @@ def _read(path):
         "headers": list(msg.items()),
         "text": body.get_content() if body else "",
     }
+
+
+# Views split into modules of their own, on this blueprint.
+from askiso.mail import account_views, admin_views  # noqa: E402, F401

@@ -1,8 +1,19 @@
 """The outbox worker: deliver pending emails with retries and back-off.
 
 With MAIL_SERVER unset, mail is captured as .eml files in the instance folder.
-Rows are claimed with a lease (locked_until) so several workers never send the
-same message twice; on PostgreSQL the claim uses FOR UPDATE SKIP LOCKED.
+
+Several workers may run at once (on several hosts). A row is claimed with a
+lease (status "sending", locked_until) by a conditional UPDATE that only
+succeeds while nobody else holds a live lease, checked by its rowcount; on
+PostgreSQL the candidate rows are also read with FOR UPDATE SKIP LOCKED so
+workers do not even queue behind each other. Only the worker whose claim
+succeeded sends, so a message is never sent twice by two workers.
+
+A worker that dies after the SMTP server accepted a message but before it
+recorded "sent" leaves the row leased; once the lease ends it is sent again.
+That is the one duplicate an outbox cannot rule out (at-least-once); the
+Message-ID is stored with the row, so the copy has the same id and mail
+clients show one message.
 """
 
 import threading
@@ -10,8 +21,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_mail import Connection
 from flask_mail import Message as MailMessage
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db, mail
@@ -26,27 +38,36 @@ def backoff(attempts):
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def claim_batch(limit=BATCH):
-    """Lease up to `limit` due rows to this worker and commit the lease."""
-    now = utcnow()
-    stmt = (
-        select(OutboxEmail)
-        .where(
-            OutboxEmail.status.in_(("pending", "sending")),
-            OutboxEmail.next_attempt_at <= now,
-            or_(OutboxEmail.locked_until.is_(None), OutboxEmail.locked_until < now),
-        )
-        .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
-        .limit(limit)
+def _claimable(now):
+    return (
+        OutboxEmail.status.in_(("pending", "sending")),
+        OutboxEmail.next_attempt_at <= now,
+        or_(OutboxEmail.locked_until.is_(None), OutboxEmail.locked_until < now),
     )
+
+
+def claim_batch(limit=BATCH):
+    """Lease up to `limit` due rows to this worker; returns the rows it won."""
+    now = utcnow()
+    stmt = select(OutboxEmail.id).where(*_claimable(now)).order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
+    stmt = stmt.limit(limit)
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    rows = db.session.scalars(stmt).all()
-    for row in rows:
-        row.status = "sending"
-        row.locked_until = now + LEASE
+    ids = list(db.session.scalars(stmt))
+    won = []
+    for row_id in ids:
+        result = db.session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.id == row_id, *_claimable(now))
+            .values(status="sending", locked_until=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            won.append(row_id)
     db.session.commit()
-    return rows
+    if not won:
+        return []
+    return list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.id.in_(won)).order_by(OutboxEmail.id)))
 
 
 def send_pending(limit=BATCH):
@@ -69,15 +90,40 @@ def send_pending(limit=BATCH):
     return sent, failed
 
 
+def send_all(max_batches=1000):
+    """Drain everything due now (CLI one-shot and tests); returns (sent, failed)."""
+    total_sent = total_failed = 0
+    for _ in range(max_batches):
+        sent, failed = send_pending()
+        total_sent += sent
+        total_failed += failed
+        if not sent and not failed:
+            break
+    return total_sent, total_failed
+
+
 def _record_failure(row, exc):
     row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     row.locked_until = None
     give_up = current_app.config["MAIL_GIVE_UP_AFTER"]
-    if utcnow() - row.created_at > give_up:
+    if utcnow() - (row.retried_at or row.created_at) > give_up:
         row.status = "failed"
+        current_app.logger.error("outbox email %s given up: %s", row.id, row.last_error)
     else:
         row.status = "pending"
         row.next_attempt_at = utcnow() + backoff(row.attempts + 1)
+        current_app.logger.warning("outbox email %s failed, retrying later: %s", row.id, row.last_error)
+
+
+def retry_now(row):
+    """Staff asked to try a pending or failed email again at once."""
+    if row.status == "sent":
+        return False
+    row.status = "pending"
+    row.next_attempt_at = utcnow()
+    row.locked_until = None
+    row.retried_at = utcnow()
+    return True
 
 
 def build_message(row):
@@ -94,13 +140,23 @@ def build_message(row):
     if reply_to:
         msg.reply_to = reply_to
     msg.extra_headers = headers
+    if msg.has_bad_headers():  # rows are cleaned when queued; this is the last line of defence
+        raise ValueError("refusing to send an email with a line break in a header")
     return msg
+
+
+def _smtp_state():
+    """Flask-Mail settings read from the config now (tests and workers may change them)."""
+    state = mail.init_mail(current_app.config)
+    state.suppress = bool(current_app.config.get("MAIL_SUPPRESS_SEND", False))
+    return state
 
 
 def deliver(row):
     msg = build_message(row)
     if current_app.config.get("MAIL_SERVER"):
-        mail.send(msg)
+        with Connection(_smtp_state()) as connection:
+            connection.send(msg)
     else:
         capture(row, msg)
 
@@ -135,4 +191,4 @@ def start_background_sender(app, interval=2.0):
     return stop
 
 
-__all__ = ["send_pending", "start_background_sender"]
+__all__ = ["claim_batch", "retry_now", "send_all", "send_pending", "start_background_sender"]

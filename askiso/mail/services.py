@@ -1,20 +1,32 @@
 """Writing emails to the outbox, in the caller's transaction."""
 
 import re
+import uuid
 from email.utils import make_msgid
 
 from flask import current_app, render_template
 
 from askiso.extensions import db
+from askiso.mail.addresses import case_message_id, case_root_id, mail_domain, reply_address
 from askiso.mail.models import OutboxEmail
 from askiso.mail.suppression import REQUESTED_KINDS, is_suppressed, unsubscribe_url
 
 _HEADER_BREAKS = re.compile(r"[\r\n\x00]+")
+# A bare address: no spaces, commas, brackets or line breaks that could add recipients.
+_ADDRESS = re.compile(r"[^\s@,;<>()\"]{1,64}@[a-z0-9.-]{1,253}\.[a-z0-9-]{2,63}")
 
 
 def clean_header(value):
     """No newlines or NULs in a header value: header injection is impossible."""
     return _HEADER_BREAKS.sub(" ", str(value or "")).strip()
+
+
+def clean_address(value):
+    """One plain address (lower-cased), or "" when it is not a single safe address."""
+    addr = str(value or "").strip().lower()
+    if not _ADDRESS.fullmatch(addr):
+        return ""
+    return addr
 
 
 def queue_email(kind, to, subject, template, *, case=None, headers=None, **context):
@@ -27,7 +39,7 @@ def queue_email(kind, to, subject, template, *, case=None, headers=None, **conte
     addresses = [to] if isinstance(to, str) else list(to)
     recipients = []
     for addr in addresses:
-        addr = clean_header(addr).lower()
+        addr = clean_address(addr)
         if addr and addr not in recipients and (kind in REQUESTED_KINDS or not is_suppressed(addr)):
             recipients.append(addr)
     return [_queue_one(kind, addr, subject, template, case, headers, context) for addr in recipients]
@@ -43,7 +55,13 @@ def _queue_one(kind, recipient, subject, template, case, headers, context):
     }
     body_text = render_template(f"mail/{template}.txt", case=case, **context)
     body_html = _render_optional(f"mail/{template}.html", case=case, **context)
-    all_headers = {"Message-ID": make_msgid(domain=_mail_domain()), "List-Unsubscribe": f"<{stop_url}>"}
+    all_headers = {
+        "Message-ID": make_msgid(domain=mail_domain()),
+        "List-Unsubscribe": f"<{stop_url}>",
+        "Auto-Submitted": "auto-generated",  # RFC 3834: auto-responders do not answer
+    }
+    if case is not None:
+        all_headers.update(case_headers(case))
     all_headers.update({k: clean_header(v) for k, v in (headers or {}).items()})
     row = OutboxEmail(
         kind=kind,
@@ -58,9 +76,24 @@ def _queue_one(kind, recipient, subject, template, case, headers, context):
     return row
 
 
-def _mail_domain():
-    host = current_app.config["EXTERNAL_URL"].split("//")[-1].split("/")[0].split(":")[0]
-    return host or "askiso.local"
+def case_headers(case):
+    """Threading and reply headers of an email about a case.
+
+    A stable Message-ID (stored with the row, so a retry keeps it), In-Reply-To
+    and References to the case's root id so clients thread the case, Reply-To
+    carrying the signed case token.
+    """
+    root = case_root_id(case)
+    headers = {
+        "Message-ID": case_message_id(case, uuid.uuid4().hex[:16]),
+        "In-Reply-To": root,
+        "References": root,
+        "X-AskISO-Case": case.number,
+    }
+    reply_to = reply_address(case)
+    if reply_to:
+        headers["Reply-To"] = reply_to
+    return headers
 
 
 def _render_optional(name, **context):
