@@ -225,12 +225,34 @@ class Attachment(db.Model):
     uploaded_by = relationship("User")
 
 
+class PendingUpload(db.Model):
+    """A file chosen on a form that did not go through yet (kept so it need not be chosen again).
+
+    Keyed to its owner and the form's one-time key; turned into an Attachment
+    when the form succeeds, purged after a day otherwise (`flask cases purge-pending`).
+    """
+
+    __tablename__ = "pending_uploads"
+    __table_args__ = (Index("ix_pending_uploads_user_form", "user_id", "form_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    form_key: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column()
+    content_type: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 __all__ = [
     "Attachment",
     "Case",
     "CaseContact",
     "CaseNumberCounter",
     "Message",
+    "PendingUpload",
     "Queue",
     "QueueMember",
     "RequestType",

@@ -11,6 +11,7 @@ from typing import IO
 from flask import current_app
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from askiso.audit.services import record
 from askiso.cases import rules, signals
@@ -18,7 +19,7 @@ from askiso.cases.fields import validate_field_values
 from askiso.cases.models import STATUSES, Attachment, Case, CaseContact, Message, RequestType, Topic
 from askiso.cases.numbering import next_case_number
 from askiso.cases.storage import storage
-from askiso.cases.uploads import UploadError, check_upload
+from askiso.cases.uploads import UploadError, check_upload, format_size
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 
@@ -68,17 +69,28 @@ class IncomingFile:
 
 
 def check_files(files, field_name="files"):
-    """Validate every file before any is stored; raises InvalidCase."""
+    """Validate every file (type, content and size) before any is stored; raises InvalidCase."""
     problems = []
     for incoming in files:
-        head = incoming.stream.read(65536)
-        incoming.stream.seek(0)
         try:
-            incoming.checked = check_upload(incoming.filename, head)
+            incoming.checked = check_one_file(incoming)
         except UploadError as exc:
             problems.append(str(exc))
     if problems:
         raise InvalidCase({field_name: " ".join(problems)})
+
+
+def check_one_file(incoming):
+    """(safe name, content type) of one file, or UploadError saying what is wrong with it."""
+    max_bytes = current_app.config["MAX_FILE_BYTES"]
+    head = incoming.stream.read(65536)
+    incoming.stream.seek(0, 2)
+    size = incoming.stream.tell()
+    incoming.stream.seek(0)
+    checked = check_upload(incoming.filename, head)
+    if size > max_bytes:
+        raise UploadError(f"“{checked[0]}” is {format_size(size)}; each file can be at most {format_size(max_bytes)}.")
+    return checked
 
 
 def store_files(case, files, actor, message=None, internal=False):
@@ -127,25 +139,29 @@ class NewCase:
     submission_key: str | None = None
 
 
-def existing_submission(actor, submission_key):
+def existing_submission(actor, submission_key, submitter=None):
     """The case an earlier identical submission made, if any (idempotency)."""
-    if not submission_key or actor is None:
+    owner = submitter or actor
+    if not submission_key or owner is None:
         return None
     return db.session.scalar(
-        select(Case).where(Case.submission_key == submission_key, Case.submitter_id == actor.id)
+        select(Case).where(Case.submission_key == submission_key, Case.submitter_id == owner.id)
     )
 
 
 def create_case(actor, data, *, submitter=None):
-    """File a new case for `actor` (or for `submitter` when staff file by proxy)."""
-    earlier = existing_submission(actor, data.submission_key)
+    """File a new case for `actor` (or for `submitter` when staff file by proxy).
+
+    A repeated submission key returns the case the first submission made, also
+    when two identical requests race each other (the unique key decides).
+    """
+    earlier = existing_submission(actor, data.submission_key, submitter)
     if earlier is not None:
         return earlier
     request_type, participant, topic, values = _validate_new_case(actor, data)
     check_files(data.files)
     now = utcnow()
     case = Case(
-        number=next_case_number(now.year),
         participant_id=participant.id if participant else None,
         submitter_id=(submitter or actor).id if (submitter or actor) else None,
         request_type_id=request_type.id,
@@ -162,12 +178,31 @@ def create_case(actor, data, *, submitter=None):
         updated_at=now,
         submission_key=data.submission_key,
     )
-    db.session.add(case)
-    db.session.flush()
+    if not _insert_case(case):
+        return existing_submission(actor, data.submission_key, submitter)
     store_files(case, data.files, actor)
     record("case.created", actor, case=case, participant=participant, number=case.number, source=data.source)
     signals.case_created.send(case, actor=actor)
     return case
+
+
+def _insert_case(case):
+    """Number and insert the case; False when a concurrent submission with the same key won."""
+    if not case.submission_key:
+        case.number = next_case_number(case.received_at.year)
+        db.session.add(case)
+        db.session.flush()
+        return True
+    try:
+        with db.session.begin_nested():
+            case.number = next_case_number(case.received_at.year)
+            db.session.add(case)
+            db.session.flush()
+    except IntegrityError:
+        if db.session.scalar(select(Case.id).where(Case.submission_key == case.submission_key)) is None:
+            raise
+        return False
+    return True
 
 
 def _validate_new_case(actor, data):

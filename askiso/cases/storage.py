@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from askiso.cases.uploads import UploadError
+from askiso.cases.uploads import UploadError, format_size
 
 CHUNK = 1024 * 1024
 
@@ -39,7 +39,7 @@ class LocalFileStorage:
                 while chunk := stream.read(CHUNK):
                     size += len(chunk)
                     if size > max_bytes:
-                        raise UploadError(f"The file is larger than {max_bytes // CHUNK} MB.")
+                        raise UploadError(f"The file is larger than {format_size(max_bytes)}.")
                     digest.update(chunk)
                     out.write(chunk)
                 out.flush()

@@ -45,6 +45,15 @@ def safe_filename(name):
     return name or "file"
 
 
+def format_size(size):
+    """A byte count for people: 812 bytes, 14 KB, 2.5 MB."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".") + " MB"
+
+
 def extension_of(name):
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 

@@ -21,6 +21,23 @@ def home():
     return render_template("main/home.html")
 
 
+@bp.route("/help")
+@public
+def help():
+    """The user guide for participants: submitting and following cases, who sees what."""
+    from askiso.cases.catalog import REQUEST_TYPES
+    from askiso.cases.models import RequestType
+    from askiso.cases.rules import REOPEN_WINDOW
+    from askiso.extensions import db
+
+    types = db.session.scalars(
+        db.select(RequestType).where(RequestType.is_active.is_(True)).order_by(RequestType.sort_order)
+    ).all()
+    return render_template(
+        "main/help.html", request_types=types or REQUEST_TYPES, reopen_days=REOPEN_WINDOW.days
+    )
+
+
 def _endpoints():
     from flask import current_app
 

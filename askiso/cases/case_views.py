@@ -1,0 +1,245 @@
+"""The case page and what a participant does on it: reply, close, reopen, contacts, downloads."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from askiso.auth.models import user_by_email
+from askiso.cases import pending, rules, services
+from askiso.cases.blueprint import bp
+from askiso.cases.forms import CloseForm, ContactForm, RemoveContactForm, ReopenForm, ReplyForm, show_errors
+from askiso.cases.models import Attachment, Message
+from askiso.cases.storage import storage
+from askiso.cases.submit_views import uploaded_files
+from askiso.core.access import login_required
+from askiso.extensions import db
+from askiso.visibility import get_attachment_or_404, get_case_or_404, visible_attachments, visible_messages
+
+NOT_A_COLLEAGUE = "Only colleagues of the same company can be added as contacts."
+
+
+def conversation(case):
+    """The public conversation with its files; the submission's own files apart."""
+    messages = db.session.scalars(
+        visible_messages(current_user, case)
+        .where(Message.is_internal.is_(False))
+        .options(selectinload(Message.author))
+    ).all()
+    files = db.session.scalars(
+        visible_attachments(current_user, case).where(Attachment.is_internal.is_(False))
+    ).all()
+    by_message = {}
+    for attachment in files:
+        by_message.setdefault(attachment.message_id, []).append(attachment)
+    return messages, by_message
+
+
+def field_rows(case):
+    """(label, value) of the request type's fields, in the type's order, then any retired ones."""
+    values = dict(case.field_values or {})
+    rows = []
+    for spec in case.request_type.fields or []:
+        if spec["name"] in values:
+            rows.append((spec["label"], values.pop(spec["name"])))
+    rows += [(name.replace("_", " ").capitalize(), value) for name, value in values.items()]
+    return rows
+
+
+def render_case(case, status=200, **forms):
+    """The case page; forms given keep what the person typed."""
+    messages, files = conversation(case)
+    version = str(case.version)
+    close_form = forms.get("close_form") or CloseForm(formdata=None)
+    reopen_form = forms.get("reopen_form") or ReopenForm(formdata=None)
+    close_form.version.data = reopen_form.version.data = version
+    reply_form = forms.get("reply_form") or ReplyForm(formdata=None)
+    reply_form.ensure_key()
+    return (
+        render_template(
+            "cases/view.html",
+            case=case,
+            messages=messages,
+            files=files,
+            fields=field_rows(case),
+            reply_form=reply_form,
+            kept=pending.pending_for(current_user, reply_form.form_key.data),
+            close_form=close_form,
+            reopen_form=reopen_form,
+            contact_form=forms.get("contact_form") or ContactForm(formdata=None),
+            remove_form=RemoveContactForm(formdata=None),
+            can_reply=rules.can_reply(current_user, case),
+            can_close=rules.can_close(current_user, case),
+            can_reopen=rules.can_reopen(current_user, case),
+            reopen_until=rules.reopen_deadline(case) if case.status in ("resolved", "closed") else None,
+            can_manage_contacts=rules.can_manage_contacts(current_user, case),
+            read_only=rules.is_read_only_for(current_user, case),
+            stale=forms.get("stale"),
+        ),
+        status,
+    )
+
+
+@bp.route("/cases/<number>")
+@login_required
+def view(number):
+    """A case: its details, the public conversation, and what you may do with it."""
+    return render_case(get_case_or_404(number, current_user))
+
+
+def _to_case(case, anchor=None):
+    return redirect(url_for("cases.view", number=case.number, _anchor=anchor), code=303)
+
+
+@bp.route("/cases/<number>/reply", methods=["POST"])
+@login_required
+def reply(number):
+    """Add a public reply, with files; replies always land, whatever changed meanwhile."""
+    case = get_case_or_404(number, current_user)
+    form = ReplyForm()
+    if not form.validate():
+        return render_case(case, 400, reply_form=form)
+    key = form.ensure_key()
+    kept = pending.release(current_user, key, request.form.getlist("keep_upload"))
+    kept_files, chosen = pending.as_incoming(kept), uploaded_files("files")
+    try:
+        with db.session.begin_nested():
+            message = services.add_message(case, current_user, form.body.data or "", files=kept_files + chosen)
+    except services.InvalidCase as exc:
+        return _reply_failed(case, form, key, chosen, exc.errors)
+    except services.NotAllowed as exc:
+        flash(str(exc), "error")
+        return _to_case(case)
+    finally:
+        pending.close_all(kept_files)
+    pending.consume(kept)
+    db.session.commit()
+    flash("Your reply was added.", "success")
+    return _to_case(case, f"message-{message.id}")
+
+
+def _reply_failed(case, form, key, chosen, errors):
+    errors = dict(errors)
+    problems = pending.keep_files(current_user, key, chosen)
+    if problems:
+        errors["files"] = " ".join(problems) + " Choose a corrected file."
+    db.session.commit()
+    show_errors(form, errors)
+    return render_case(case, 422, reply_form=form)
+
+
+def _expected_version(form):
+    value = (form.version.data or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _lifecycle(number, form_class, form_name, action, done_message):
+    """Close or reopen with the version the page showed; a stale page keeps the typed reason."""
+    case = get_case_or_404(number, current_user)
+    form = form_class()
+    if not form.validate():
+        return render_case(case, 400, **{form_name: form})
+    try:
+        action(case, form.reason.data, _expected_version(form))
+    except services.StaleCase as exc:
+        db.session.rollback()
+        case = get_case_or_404(number, current_user)
+        return render_case(case, 409, stale=str(exc), **{form_name: form})
+    except services.InvalidCase as exc:
+        show_errors(form, exc.errors)
+        return render_case(case, 422, **{form_name: form})
+    except services.NotAllowed as exc:
+        flash(str(exc), "error")
+        return _to_case(case)
+    db.session.commit()
+    flash(done_message, "success")
+    return _to_case(case)
+
+
+@bp.route("/cases/<number>/close", methods=["POST"])
+@login_required
+def close(number):
+    """Close the case with a reason."""
+    return _lifecycle(
+        number, CloseForm, "close_form",
+        lambda case, reason, version: services.close_case(case, current_user, reason, expected_version=version),
+        "The case is closed. You can reopen it within 14 days.",
+    )
+
+
+@bp.route("/cases/<number>/reopen", methods=["POST"])
+@login_required
+def reopen(number):
+    """Reopen a Resolved or Closed case within 14 days."""
+    return _lifecycle(
+        number, ReopenForm, "reopen_form",
+        lambda case, reason, version: services.reopen_case(
+            case, current_user, (reason or "").strip() or None, expected_version=version
+        ),
+        "The case is open again.",
+    )
+
+
+@bp.route("/cases/<number>/contacts", methods=["POST"])
+@login_required
+def add_contact(number):
+    """Add a colleague of the same company as a contact, by email."""
+    case = get_case_or_404(number, current_user)
+    form = ContactForm()
+    if not form.validate():
+        return render_case(case, 400, contact_form=form)
+    person = user_by_email(form.email.data)
+    try:
+        if person is None:
+            raise services.InvalidCase({"email": NOT_A_COLLEAGUE})
+        services.add_contact(case, current_user, person)
+    except services.InvalidCase as exc:
+        show_errors(form, exc.errors)
+        return render_case(case, 422, contact_form=form)
+    except services.NotAllowed as exc:
+        flash(str(exc), "error")
+        return _to_case(case)
+    db.session.commit()
+    flash(f"{person.name} now follows this case and gets its emails.", "success")
+    return _to_case(case, "contacts")
+
+
+@bp.route("/cases/<number>/contacts/remove", methods=["POST"])
+@login_required
+def remove_contact(number):
+    """Remove a contact from the case."""
+    case = get_case_or_404(number, current_user)
+    form = RemoveContactForm()
+    user_id = form.user_id.data or ""
+    if not form.validate() or not user_id.isdigit():
+        abort(400)
+    try:
+        services.remove_contact(case, current_user, int(user_id))
+    except (services.InvalidCase, services.NotAllowed) as exc:
+        message = exc.errors.get("email") if isinstance(exc, services.InvalidCase) else str(exc)
+        flash(message, "error")
+        return _to_case(case)
+    db.session.commit()
+    flash("The contact was removed.", "success")
+    if int(user_id) == current_user.id:
+        return redirect(url_for("cases.my_cases"), code=303)
+    return _to_case(case, "contacts")
+
+
+@bp.route("/cases/<number>/files/<int:attachment_id>")
+@login_required
+def attachment(number, attachment_id):
+    """Download a file of a case you may see: always as a download, never rendered."""
+    case = get_case_or_404(number, current_user)
+    attached = get_attachment_or_404(case, attachment_id, current_user)
+    path = storage().path(attached.stored_name)
+    if not path.is_file():
+        current_app.logger.error("attachment %s is missing its stored file", attached.id)
+        abort(404)
+    response = send_file(
+        path, mimetype=attached.content_type, as_attachment=True, download_name=attached.filename,
+        conditional=False, etag=False, max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

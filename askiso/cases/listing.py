@@ -1,0 +1,154 @@
+"""The participant case lists: filters, counts per status and keyset pagination.
+
+Every query starts from visibility.visible_cases(viewer); the list's own scope
+(my cases, company cases) and the person's filters only narrow it further.
+Pages are cut with a cursor on the sort key and the id (no OFFSET), and the
+status counts are one GROUP BY over the filtered visible set.
+"""
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import exists, func, or_, select, tuple_
+from sqlalchemy.orm import selectinload
+
+from askiso.cams.models import Membership
+from askiso.cases.models import STATUSES, Case, CaseContact, RequestType
+from askiso.extensions import db
+from askiso.visibility import visible_cases
+
+PAGE_SIZE = 25
+SORTS = {
+    "updated": Case.updated_at,
+    "created": Case.created_at,
+    "number": Case.number,
+}
+
+
+@dataclass
+class CaseFilters:
+    status: str = ""
+    participant_id: int | None = None
+    request_type_key: str = ""
+    q: str = ""
+    sort: str = "updated"
+
+    @classmethod
+    def from_args(cls, args):
+        participant = args.get("participant", "")
+        status = args.get("status", "")
+        sort = args.get("sort", "updated")
+        return cls(
+            status=status if status in STATUSES else "",
+            participant_id=int(participant) if participant.isdigit() else None,
+            request_type_key=args.get("request_type", "")[:60],
+            q=args.get("q", "").strip()[:200],
+            sort=sort if sort in SORTS else "updated",
+        )
+
+
+@dataclass
+class CasePage:
+    rows: list
+    counts: dict
+    total: int
+    next_cursor: str | None
+    is_first: bool
+    extra: dict = field(default_factory=dict)
+
+
+def my_scope(viewer):
+    """Cases the person submitted or follows as a contact (their own inquiries included)."""
+    is_contact = exists().where(CaseContact.case_id == Case.id, CaseContact.user_id == viewer.id)
+    return or_(Case.submitter_id == viewer.id, is_contact)
+
+
+def managed_participant_ids(viewer):
+    """Participants where the person is an active External Manager."""
+    return db.session.scalars(
+        select(Membership.participant_id).where(
+            Membership.user_id == viewer.id,
+            Membership.is_active.is_(True),
+            Membership.is_external_manager.is_(True),
+        )
+    ).all()
+
+
+def company_scope(participant_ids):
+    return Case.participant_id.in_(participant_ids)
+
+
+def _filtered(viewer, scope, filters):
+    """Conditions of the list, the status filter aside (the counts need the rest)."""
+    conditions = [scope]
+    if filters.participant_id is not None:
+        conditions.append(Case.participant_id == filters.participant_id)
+    if filters.request_type_key:
+        type_id = select(RequestType.id).where(RequestType.key == filters.request_type_key).scalar_subquery()
+        conditions.append(Case.request_type_id == type_id)
+    if filters.q:
+        text = filters.q.lower()
+        conditions.append(
+            or_(
+                func.lower(Case.subject).contains(text, autoescape=True),
+                func.lower(Case.number).contains(text, autoescape=True),
+            )
+        )
+    return conditions
+
+
+def status_counts(viewer, conditions):
+    """{status: count} over the filtered visible set, in one GROUP BY."""
+    stmt = visible_cases(viewer).with_only_columns(Case.status, func.count(Case.id))
+    rows = db.session.execute(stmt.where(*conditions).group_by(Case.status))
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+def list_cases(viewer, scope, filters, cursor=None, page_size=PAGE_SIZE):
+    """One page of the list, its status counts and the cursor of the next page."""
+    conditions = _filtered(viewer, scope, filters)
+    counts = status_counts(viewer, conditions)
+    if filters.status:
+        conditions.append(Case.status == filters.status)
+    key = SORTS[filters.sort]
+    stmt = visible_cases(viewer).where(*conditions)
+    position = decode_cursor(cursor, filters.sort)
+    if position is not None:
+        stmt = stmt.where(tuple_(key, Case.id) < tuple_(*position))
+    stmt = stmt.order_by(key.desc(), Case.id.desc()).limit(page_size + 1).options(
+        selectinload(Case.participant),
+        selectinload(Case.request_type),
+        selectinload(Case.submitter),
+    )
+    rows = db.session.scalars(stmt).all()
+    next_cursor = encode_cursor(rows[page_size - 1], filters.sort) if len(rows) > page_size else None
+    total = counts.get(filters.status, 0) if filters.status else sum(counts.values())
+    return CasePage(rows[:page_size], counts, total, next_cursor, position is None)
+
+
+def encode_cursor(case, sort):
+    value = getattr(case, SORTS[sort].key)
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps([sort, value, case.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor, sort):
+    """(sort value, id) from a cursor of the same sort; None for a bad or foreign cursor."""
+    if not cursor or len(cursor) > 200:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        kind, value, case_id = json.loads(raw)
+        if kind != sort or not isinstance(case_id, int) or not isinstance(value, str):
+            return None
+        if sort != "number":
+            value = datetime.fromisoformat(value)
+    except (ValueError, TypeError):
+        return None
+    return value, case_id
