@@ -1,0 +1,193 @@
+"""Working one case: merging duplicates, the history timeline, reply collisions."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from askiso.audit.models import AuditEvent
+from askiso.audit.services import record
+from askiso.cases import signals
+from askiso.cases.models import STATUS_LABELS, Attachment, Case, Message
+from askiso.cases.services import InvalidCase, StaleCase, _flush_versioned
+from askiso.core.timeutil import utcnow
+from askiso.extensions import db
+from askiso.mail.notify import case_recipients, case_subject
+from askiso.mail.services import queue_email
+from askiso.visibility import visible_cases, visible_messages
+
+# ---------------------------------------------------------------- merge
+
+
+def merge_candidates(case, viewer, limit=50):
+    """Other open-or-recent cases of the same participant (or inquirer) to merge into."""
+    stmt = visible_cases(viewer).where(Case.id != case.id, Case.merged_into_id.is_(None))
+    if case.participant_id is not None:
+        stmt = stmt.where(Case.participant_id == case.participant_id)
+    else:
+        stmt = stmt.where(Case.participant_id.is_(None), Case.submitter_id == case.submitter_id)
+    return db.session.scalars(stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit)).all()
+
+
+def _check_mergeable(duplicate, target):
+    if target is None or target.id == duplicate.id:
+        raise InvalidCase({"target": "Choose another case to merge into."})
+    if duplicate.merged_into_id is not None:
+        raise InvalidCase({"target": f"{duplicate.number} was already merged."})
+    if target.merged_into_id is not None:
+        raise InvalidCase({"target": f"{target.number} was itself merged; merge into {target.merged_into.number}."})
+    same = (
+        duplicate.participant_id == target.participant_id
+        if duplicate.participant_id is not None
+        else target.participant_id is None and target.submitter_id == duplicate.submitter_id
+    )
+    if not same:
+        raise InvalidCase({"target": "Only cases of the same participant can be merged."})
+
+
+def merge_case(duplicate, target, actor, expected_version=None):
+    """Move every message and file of `duplicate` into `target` and close the duplicate."""
+    if expected_version is not None and int(expected_version) != duplicate.version:
+        raise StaleCase("This case changed after you opened it. Review the latest version and try again.")
+    _check_mergeable(duplicate, target)
+    now = utcnow()
+    moved_messages = db.session.scalar(select(func.count()).where(Message.case_id == duplicate.id))
+    moved_files = db.session.scalar(select(func.count()).where(Attachment.case_id == duplicate.id))
+    # The duplicate's own submission text becomes a public message of the target.
+    db.session.add(Message(
+        case_id=target.id, author_id=duplicate.submitter_id, body=_merged_text(duplicate),
+        is_internal=False, source=duplicate.source, created_at=duplicate.received_at,
+    ))
+    db.session.execute(update(Message).where(Message.case_id == duplicate.id).values(case_id=target.id))
+    db.session.execute(update(Attachment).where(Attachment.case_id == duplicate.id).values(case_id=target.id))
+    db.session.add(Message(
+        case_id=duplicate.id, author_id=actor.id, is_internal=False, created_at=now,
+        body=f"This case was merged into {target.number}. The conversation continues there.",
+    ))
+    _close_as_merged(duplicate, target, actor, now)
+    target.updated_at = now
+    _flush_versioned()
+    record("case.merged", actor, case=duplicate, participant=duplicate.participant_id, into=target.number,
+           messages=moved_messages, files=moved_files)
+    record("case.merged_from", actor, case=target, participant=target.participant_id, source=duplicate.number,
+           messages=moved_messages, files=moved_files)
+    signals.case_changed.send(duplicate, actor=actor, changes={"merged_into_id": (None, target.id)})
+    signals.case_changed.send(target, actor=actor, changes={"merged_from": (None, duplicate.id)})
+    _tell_submitters(duplicate, target, actor)
+    return target
+
+
+def _merged_text(duplicate):
+    return (
+        f"**Merged from {duplicate.number}: {duplicate.subject}**\n\n{duplicate.description}"
+    )
+
+
+def _close_as_merged(duplicate, target, actor, now):
+    old_status = duplicate.status
+    duplicate.status = "closed"
+    duplicate.closed_at = now
+    duplicate.close_reason = f"Merged into {target.number}"
+    duplicate.merged_into_id = target.id
+    duplicate.updated_at = now
+    record("case.status_changed", actor, case=duplicate, before=old_status, after="closed",
+           reason=duplicate.close_reason)
+
+
+def _tell_submitters(duplicate, target, actor):
+    for case in (duplicate, target):
+        recipients = case_recipients(case, exclude=actor)
+        if recipients:
+            queue_email(
+                "case_merged", recipients, case_subject(case, f"Merged: {duplicate.number} into {target.number}"),
+                "staff_case_merged", case=case, duplicate=duplicate, target=target,
+            )
+
+
+# ---------------------------------------------------------------- timeline
+
+EVENT_LABELS = {
+    "case.created": "Case received",
+    "case.replied": "Public reply",
+    "case.note_added": "Internal note",
+    "case.status_changed": "Status changed",
+    "case.updated": "Case updated",
+    "case.contact_added": "Contact added",
+    "case.contact_removed": "Contact removed",
+    "case.merged": "Merged into another case",
+    "case.merged_from": "Another case merged in",
+}
+
+
+@dataclass
+class TimelineEntry:
+    at: object
+    kind: str  # "event" or "message"
+    label: str
+    actor: str
+    detail: str = ""
+    message: object = None
+
+
+def _describe(event):
+    d = event.details or {}
+    if event.action == "case.status_changed":
+        text = f"{STATUS_LABELS.get(d.get('before'), d.get('before'))} → {STATUS_LABELS.get(d.get('after'), d.get('after'))}"
+        return text + (f" ({d['reason']})" if d.get("reason") else "")
+    if event.action == "case.updated":
+        return "; ".join(f"{k}: {old} → {new}" for k, (old, new) in (d.get("changes") or {}).items())
+    if event.action in ("case.contact_added", "case.contact_removed") and event.subject_user:
+        return event.subject_user.name
+    if event.action == "case.merged":
+        return f"into {d.get('into')} ({d.get('messages', 0)} messages, {d.get('files', 0)} files)"
+    if event.action == "case.merged_from":
+        return f"from {d.get('source')} ({d.get('messages', 0)} messages, {d.get('files', 0)} files)"
+    return ""
+
+
+def timeline(case, viewer):
+    """Every audited change of the case merged with its messages, oldest first."""
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.created_at, AuditEvent.id)
+    ).all()
+    entries = [
+        TimelineEntry(e.created_at, "event", EVENT_LABELS.get(e.action, e.action),
+                      e.actor.name if e.actor else "Ask ISO", _describe(e))
+        for e in events
+        if e.action not in ("case.replied", "case.note_added")
+    ]
+    for message in db.session.scalars(visible_messages(viewer, case)).all():
+        label = "Internal note" if message.is_internal else "Public message"
+        entries.append(TimelineEntry(message.created_at, "message", label, message.display_author, message=message))
+    entries.sort(key=lambda e: (e.at, 0 if e.kind == "event" else 1))
+    return entries
+
+
+# ---------------------------------------------------------------- collisions
+
+
+@dataclass
+class Snapshot:
+    """What the agent's page showed: the case version and the last message and event."""
+
+    version: int
+    message_id: int
+    event_id: int
+
+
+def snapshot(case):
+    last_message = db.session.scalar(select(func.max(Message.id)).where(Message.case_id == case.id)) or 0
+    last_event = db.session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.case_id == case.id)) or 0
+    return Snapshot(case.version, last_message, last_event)
+
+
+def changes_since(case, viewer, seen):
+    """(new messages, new audit events) since the snapshot the form was loaded with."""
+    messages = db.session.scalars(visible_messages(viewer, case).where(Message.id > seen.message_id)).all()
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case.id, AuditEvent.id > seen.event_id,
+               AuditEvent.action.notin_(("case.replied", "case.note_added")))
+        .order_by(AuditEvent.id)
+    ).all()
+    return messages, [TimelineEntry(e.created_at, "event", EVENT_LABELS.get(e.action, e.action),
+                                    e.actor.name if e.actor else "Ask ISO", _describe(e)) for e in events]

@@ -1,0 +1,37 @@
+"""Helpers for staff workspace tests."""
+
+import re
+
+from sqlalchemy import select
+
+from askiso.cases import services as case_services
+from askiso.cases.models import Queue
+from askiso.extensions import db
+from askiso.mail.models import OutboxEmail
+from tests.cases.helpers import new_case, pdf_file  # noqa: F401
+
+
+def queue(key):
+    return db.session.scalar(select(Queue).where(Queue.key == key))
+
+
+def version_of(html):
+    match = re.search(r'name="reply-version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="reply-version"', html)
+    return int(match.group(1) or match.group(2))
+
+
+def hidden(html, name):
+    match = re.search(rf'id="{re.escape(name)}" name="{re.escape(name)}" type="hidden" value="(\d+)"', html)
+    if match is None:
+        match = re.search(rf'name="{re.escape(name)}"[^>]*value="(\d+)"', html)
+    return match.group(1)
+
+
+def outbox():
+    return db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)).all()
+
+
+def staff_reply(case, staff, body, internal=False, files=()):
+    message = case_services.add_message(case, staff, body, internal=internal, files=list(files))
+    db.session.commit()
+    return message
