@@ -18,5 +18,13 @@ from askiso.cases.models import (  # noqa: F401
 )
 from askiso.mail.models import InboundEmail, OutboxEmail  # noqa: F401
 from askiso.mail.suppression import EmailSuppression  # noqa: F401
+from askiso.staff.models import (  # noqa: F401
+    CannedResponse,
+    CaseClock,
+    CaseReminder,
+    Holiday,
+    SavedView,
+    ServiceLevelSettings,
+)
 from askiso.search.models import CaseSearch, SearchQueue  # noqa: F401
 from askiso.search import tracking  # noqa: F401,E402  (queues index updates on every flush)
