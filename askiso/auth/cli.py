@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from askiso.audit.services import record
 from askiso.auth.models import STAFF_ROLES, user_by_email
 from askiso.auth.policy import password_problems
-from askiso.auth.services import create_user
+from askiso.auth.services import create_user, deactivate_user
 from askiso.extensions import db
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -35,6 +35,20 @@ def create(email, name, staff, password_stdin):
     click.echo(f"created {user.email}" + (f" ({staff})" if staff else ""))
     if not password:
         click.echo("no password set: use 'Forgot password' on the sign-in page to set one")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def deactivate(email):
+    """Switch an account off: its sessions and emailed links stop working at once."""
+    user = user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account for {email.lower()}")
+    if deactivate_user(user, None):
+        db.session.commit()
+        click.echo(f"deactivated {user.email}")
+    else:
+        click.echo(f"{user.email} was already inactive")
 
 
 def register(app):

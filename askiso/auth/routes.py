@@ -226,6 +226,9 @@ def _link_invalid(purpose):
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
 @limiter.limit(throttle.LINK_PER_ADDRESS, methods=["POST"], key_func=throttle.address_key)
+@limiter.limit(
+    throttle.LINK_FAILURES_PER_TOKEN, methods=["POST"], key_func=throttle.token_key, deduct_when=throttle.failed
+)
 @public
 def confirm_email(token):
     """Use the link sent to a new address; a button, so mail scanners cannot use it."""

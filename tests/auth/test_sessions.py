@@ -140,3 +140,11 @@ def test_account_page_lists_sessions_with_browser_address_and_last_use(app, peop
     assert "Firefox 128 on Windows 10" in page
     assert "198.51.100.7" in page
     assert "Last used" in page
+
+
+def test_users_deactivate_command_ends_sessions(runner, people, client_for):
+    client = client_for(people.alpha_user)
+    result = runner.invoke(args=["users", "deactivate", "Ann.User@alpha.test"])
+    assert result.exit_code == 0 and "deactivated ann.user@alpha.test" in result.output
+    assert not _signed_in(client)
+    assert runner.invoke(args=["users", "deactivate", "nobody@alpha.test"]).exit_code != 0
