@@ -147,7 +147,11 @@ def test_no_cors_grant(api_for, people):
         api.get("/me", headers=origin),
         api.client.options(
             "/api/v1/cases",
-            headers={**origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"},
+            headers={
+                **origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization",
+            },
         ),
         api.client.get("/api/v1/openapi.json", headers=origin),
     ):
