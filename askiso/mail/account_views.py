@@ -70,6 +70,10 @@ def choose_participant(inbound_id):
             flash("The email could not become a case; Participant Support will look at it.", "warning")
             return redirect("/")
     return render_template(
-        "mail/choose_participant.html", row=row, parsed=parsed, participants=participants, error=error,
+        "mail/choose_participant.html",
+        row=row,
+        parsed=parsed,
+        participants=participants,
+        error=error,
         selected=request.form.get("participant", ""),
     ), (400 if error else 200)

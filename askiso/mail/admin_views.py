@@ -65,7 +65,10 @@ def admin_inbound():
         stmt = stmt.where(InboundEmail.status == status)
     counts = dict(db.session.execute(select(InboundEmail.status, func.count()).group_by(InboundEmail.status)).all())
     return render_template(
-        "mail/admin_inbound.html", rows=db.session.scalars(stmt).all(), counts=counts, status=status,
+        "mail/admin_inbound.html",
+        rows=db.session.scalars(stmt).all(),
+        counts=counts,
+        status=status,
         statuses=INBOUND_STATUSES,
     )
 

@@ -30,7 +30,7 @@ from askiso.extensions import db
 from askiso.mail.addresses import CASE_NUMBER, case_number_from_token, case_numbers_in_references, tokens_in
 from askiso.mail.loops import automatic_reason
 from askiso.mail.models import InboundEmail
-from askiso.mail.parsing import ParseProblem, parse_message, strip_quoted
+from askiso.mail.parsing import ParseProblem, parse_headers, parse_message, strip_quoted
 from askiso.mail.services import queue_email
 from askiso.visibility import all_cases, can_view_case
 
@@ -70,15 +70,14 @@ def receive(raw, source="stdin"):
 
 def handle(row):
     """Route one stored message (flushes; the caller commits)."""
+    sender, subject, message_id = parse_headers(row.raw)
+    row.from_address, row.subject, row.message_id = sender[:254] or None, subject or None, message_id or None
     if row.is_truncated:
         return _mark(row, "review", f"larger than the limit: only the first {len(row.raw)} bytes were kept")
     try:
         parsed = parse_message(row.raw)
     except ParseProblem as exc:
         return _mark(row, "review", str(exc))
-    row.from_address = parsed.from_address[:254] or None
-    row.subject = parsed.subject[:300] or None
-    row.message_id = parsed.message_id[:300] or None
     reason = automatic_reason(parsed)
     if reason:
         return _mark(row, "ignored", f"automatic mail: {reason}")
@@ -222,8 +221,12 @@ def _refuse(row, parsed, reason, note=None, reply=True):
     )
     if recent is None:
         queue_email(
-            "mail_refusal", parsed.from_address, "Your email to Ask ISO was not added to a case", "mail_refusal",
-            subject=parsed.subject or "(no subject)", note=note,
+            "mail_refusal",
+            parsed.from_address,
+            "Your email to Ask ISO was not added to a case",
+            "mail_refusal",
+            their_subject=parsed.subject or "(no subject)",
+            note=note,
         )
         row.refusal_sent_at = utcnow()
         db.session.flush()
@@ -281,8 +284,13 @@ def ask_for_participant(row, user, participants):
     base = current_app.config["EXTERNAL_URL"].rstrip("/")
     _mark(row, "pending", "waiting for the sender to choose the company")
     queue_email(
-        "mail_choose_participant", user.email, "Which company is your email to Ask ISO for?",
-        "mail_choose_participant", user=user, inbound=row, participants=participants,
+        "mail_choose_participant",
+        user.email,
+        "Which company is your email to Ask ISO for?",
+        "mail_choose_participant",
+        user=user,
+        inbound=row,
+        participants=participants,
         link=f"{base}/mail/choose/{row.id}",
     )
     return row

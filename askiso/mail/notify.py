@@ -68,14 +68,20 @@ def send_receipt(case, actor=None, **_):
     """Receipt to the submitter: the case number and the legal received time."""
     if case.submitter is not None:
         queue_email(
-            "case_receipt", case.submitter.email, case_subject(case, f"Received: {case.subject}"), "case_receipt",
+            "case_receipt",
+            case.submitter.email,
+            case_subject(case, f"Received: {case.subject}"),
+            "case_receipt",
             case=case,
         )
     submitter_id = case.submitter_id
     managers = [m.email for m in _company_subscribers(case) if m.is_active and m.id != submitter_id]
     if managers:
         queue_email(
-            "case_company_new", managers, case_subject(case, f"New case: {case.subject}"), "case_company_new",
+            "case_company_new",
+            managers,
+            case_subject(case, f"New case: {case.subject}"),
+            "case_company_new",
             case=case,
         )
 
@@ -88,8 +94,12 @@ def send_public_reply(case, actor=None, message=None, **_):
     recipients = case_recipients(case, exclude=actor, pref="case_replies")
     if recipients:
         queue_email(
-            "case_reply", recipients, case_subject(case, f"New reply: {case.subject}"), "case_reply",
-            case=case, message=message,
+            "case_reply",
+            recipients,
+            case_subject(case, f"New reply: {case.subject}"),
+            "case_reply",
+            case=case,
+            message=message,
         )
 
 
@@ -101,6 +111,11 @@ def send_status_change(case, actor=None, old_status=None, new_status=None, reaso
     recipients = case_recipients(case, exclude=actor, pref="status_changes")
     if recipients:
         queue_email(
-            "case_status", recipients, case_subject(case, f"{case.status_label}: {case.subject}"), "case_status",
-            case=case, old_status=old_status, reason=reason if new_status == "closed" else None,
+            "case_status",
+            recipients,
+            case_subject(case, f"{case.status_label}: {case.subject}"),
+            "case_status",
+            case=case,
+            old_status=old_status,
+            reason=reason if new_status == "closed" else None,
         )

@@ -7,9 +7,10 @@ keeps the raw bytes whatever happens.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from email import policy
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.utils import parseaddr
 
 import html2text
@@ -25,8 +26,35 @@ MAX_SUBJECT = 200
 _WS = re.compile(r"[\r\n\t\x00]+")
 # Structure-keeping tags for HTML-only mail; everything else (scripts and styles with their content) goes.
 _HTML_KEEP = {
-    "p", "br", "div", "span", "a", "b", "strong", "i", "em", "u", "ul", "ol", "li", "blockquote",
-    "pre", "code", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "td", "th", "hr",
+    "p",
+    "br",
+    "div",
+    "span",
+    "a",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "pre",
+    "code",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "td",
+    "th",
+    "hr",
 }
 
 
@@ -77,6 +105,15 @@ def parse_message(raw):
     return parsed
 
 
+def parse_headers(raw):
+    """(from address, subject, Message-ID) from the header block only, for the record; never raises."""
+    try:
+        msg = BytesHeaderParser(policy=policy.default).parsebytes(raw[: 1024 * 1024])
+    except Exception:
+        return "", "", ""
+    return _from(msg)[1], _header(msg, "Subject")[:MAX_SUBJECT], _header(msg, "Message-ID")[:300]
+
+
 def _header(msg, name):
     """A header as one line of text; undecodable headers give their raw form."""
     try:
@@ -100,8 +137,18 @@ def _recipients(msg):
 
 
 def _loop_headers(msg):
-    names = ("Auto-Submitted", "Precedence", "X-Autoreply", "X-Autorespond", "Return-Path",
-             "X-Auto-Response-Suppress", "List-Id", "X-Failed-Recipients", "Content-Type", "X-AskISO-Case")
+    names = (
+        "Auto-Submitted",
+        "Precedence",
+        "X-Autoreply",
+        "X-Autorespond",
+        "Return-Path",
+        "X-Auto-Response-Suppress",
+        "List-Id",
+        "X-Failed-Recipients",
+        "Content-Type",
+        "X-AskISO-Case",
+    )
     return {name.lower(): _header(msg, name).lower() for name in names if name in msg}
 
 
@@ -131,8 +178,10 @@ def _read_leaf(part, parsed, plain, html):
     content_type = (part.get_content_type() or "text/plain").lower()
     disposition = (part.get_content_disposition() or "").lower()
     filename = _filename(part)
-    if disposition == "attachment" or (filename and not content_type.startswith("text/")) or (
-        filename and disposition == "inline" and not content_type.startswith("text/")
+    if (
+        disposition == "attachment"
+        or (filename and not content_type.startswith("text/"))
+        or (filename and disposition == "inline" and not content_type.startswith("text/"))
     ):
         _add_attachment(part, parsed, filename or "attachment")
     elif content_type == "text/plain" and not filename:
@@ -155,10 +204,22 @@ def _text_of(part, parsed):
     payload = part.get_payload(decode=True) or b""
     charset = part.get_content_charset() or "utf-8"
     try:
-        return payload.decode(charset, errors="replace")
+        text = payload.decode(charset, errors="replace")
     except LookupError:
         parsed.problems.append(f"unknown charset {charset[:40]!r}")
-        return payload.decode("utf-8", errors="replace")
+        text = payload.decode("utf-8", errors="replace")
+    if _looks_binary(text):
+        raise ParseProblem("a text part is not readable text (bad encoding or binary garbage)")
+    return text.replace("\r\n", "\n")
+
+
+def _looks_binary(text):
+    """Mostly control or replacement characters: a broken encoding, not words."""
+    sample = text[:4000]
+    if len(sample.strip()) < 8:
+        return False
+    bad = sum(1 for ch in sample if ch == "\ufffd" or (unicodedata.category(ch)[0] == "C" and ch not in "\r\n\t"))
+    return bad / len(sample) > 0.3
 
 
 def _add_attachment(part, parsed, filename):
