@@ -106,9 +106,13 @@ def set_participant_status(actor, participant, status, *, via="web"):
     return True
 
 
+# What a participant's SAs see of its audit trail: membership changes and invitations.
+SA_VISIBLE_ACTIONS = ("auth.set_password_sent",)
+
+
 def participant_activity(participant, *, cams_only=False, limit=100):
     """The newest audit events about this participant (membership changes only for SAs)."""
     stmt = select(AuditEvent).where(AuditEvent.participant_id == participant.id)
     if cams_only:
-        stmt = stmt.where(AuditEvent.action.startswith("cams."))
+        stmt = stmt.where(or_(AuditEvent.action.startswith("cams."), AuditEvent.action.in_(SA_VISIBLE_ACTIONS)))
     return db.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit)).all()

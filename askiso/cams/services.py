@@ -153,8 +153,7 @@ def add_member(actor, participant, email, *, name=None, roles=(), staff=False, v
            before=[], after=membership.roles, via=via, account_created=created)
     invited = user.password_hash is None
     if invited:
-        invitations.send_invitation(user, invited_by=actor, participant=participant)
-        record("cams.invitation_sent", actor, subject_user=user, participant=participant, via=via)
+        invitations.send_invitation(user, invited_by=actor, participant=participant)  # audited there
     else:
         invitations.send_added_notice(membership, added_by=actor)
     return membership, invited
@@ -211,6 +210,5 @@ def resend_invitation(actor, membership, *, staff=False, via="web"):
         raise CamsError("This membership has ended.")
     if user.password_hash is not None:
         raise CamsError(f"{user.name} has already set a password; they can use 'Forgot password' if needed.")
+    # Audited by the accounts feature as auth.set_password_sent, with the participant.
     invitations.send_invitation(user, invited_by=actor, participant=membership.participant)
-    record("cams.invitation_sent", actor, subject_user=user, participant=membership.participant,
-           via=via, resent=True)

@@ -68,7 +68,8 @@ def test_adding_an_unknown_email_creates_an_account_without_password_and_invites
     assert timedelta(hours=71) < token.expires_at - token.created_at <= timedelta(hours=72)
     mail = _mails_to("new.person@alpha.test")[0]
     assert "/set-password/" in mail.body_text
-    assert _events("cams.invitation_sent")
+    assert _events("auth.set_password_sent")[-1].participant_id == people.alpha.id
+    assert "set-password link" in client.get("/company/ALPHA/").get_data(as_text=True)
     page = client.get("/company/ALPHA/").get_data(as_text=True)
     assert "Invitation not yet accepted" in page and "Resend invitation" in page
 

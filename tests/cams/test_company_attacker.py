@@ -150,3 +150,15 @@ def test_new_sa_role_granted_by_sa_requires_membership_of_that_participant(peopl
     assert db.session.scalar(db.select(db.func.count(Membership.id)).where(
         Membership.user_id == people.beta_user.id, Membership.participant_id == people.beta.id)) == 1
 
+
+
+def test_sa_activity_leaves_out_other_features_events(people, client_for):
+    from askiso.audit.services import record
+
+    record("cases.note_added", people.agent, participant=people.alpha, subject_user=people.alpha_user,
+           note_excerpt="Internal-only remark")
+    db.session.commit()
+    sa_page = client_for(people.alpha_sa).get("/company/ALPHA/").get_data(as_text=True)
+    assert "cases.note_added" not in sa_page
+    staff_page = client_for(people.admin).get("/staff/participants/ALPHA/").get_data(as_text=True)
+    assert "cases.note_added" in staff_page
