@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import IntegerField, SearchField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from askiso.cams.models import Membership, Participant
@@ -11,10 +12,10 @@ from askiso.extensions import db
 from askiso.search.query import MAX_QUERY
 
 STATUS_CHOICES = [
-    ("", "Any status"),
-    ("open", "Open (new, in progress, waiting)"),
-    ("closed", "Resolved or closed"),
-    *[(key, label) for key, label in STATUS_LABELS.items() if key != "closed"],
+    SelectChoice("", "Any status"),
+    SelectChoice("open", "Open (new, in progress, waiting)"),
+    SelectChoice("closed", "Resolved or closed"),
+    *[SelectChoice(key, label) for key, label in STATUS_LABELS.items() if key != "closed"],
 ]
 
 
@@ -25,7 +26,7 @@ class SearchForm(FlaskForm):
     q = SearchField("Search for", validators=[Optional(), Length(max=MAX_QUERY)])
     status = SelectField("Status", choices=STATUS_CHOICES, default="")
     participant = StringField("Participant code", validators=[Optional(), Length(max=32)])
-    type = SelectField("Request type", default="")
+    request_type = SelectField("Request type", default="")
     page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=10000)])
 
     def __init__(self, viewer, *args, **kwargs):
@@ -34,7 +35,7 @@ class SearchForm(FlaskForm):
         types = db.session.execute(
             select(RequestType.key, RequestType.name).order_by(RequestType.sort_order, RequestType.name)
         )
-        self.type.choices = [("", "Any request type"), *[(key, name) for key, name in types]]
+        self.request_type.choices = [SelectChoice("", "Any request type"), *[SelectChoice(k, n) for k, n in types]]
 
     def participant_codes(self):
         """Codes offered as suggestions: the viewer's companies (all, for staff)."""

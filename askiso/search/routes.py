@@ -27,7 +27,7 @@ def search():
             form.q.data,
             status=form.status.data,
             participant=form.participant.data,
-            request_type=form.type.data,
+            request_type=form.request_type.data,
             page=form.page.data or 1,
         )
         if parsed.errors:
@@ -45,7 +45,7 @@ def search():
 
 
 def _searched():
-    return any((request.args.get(name) or "").strip() for name in ("q", "status", "participant", "type"))
+    return any((request.args.get(name) or "").strip() for name in ("q", "status", "participant", "request_type"))
 
 
 def _case_url(case):

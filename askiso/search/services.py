@@ -11,6 +11,7 @@ from askiso.extensions import db
 from askiso.search.backends import get_backend
 from askiso.search.documents import load_documents
 from askiso.search.query import parse_query, plain_snippet, sql_filters
+from askiso.search.scope import scope_clause, viewer_scope
 from askiso.visibility import can_see_internal, visible_cases
 
 PAGE_SIZE = 20
@@ -75,14 +76,14 @@ def _recheck(viewer, parsed, case_ids):
     """Every hit again through visibility.py (and the filters, against fresh rows)."""
     if not case_ids:
         return {}
-    stmt = visible_cases(viewer).where(Case.id.in_(case_ids), *sql_filters(parsed))
+    stmt = visible_cases(viewer).where(Case.id.in_(case_ids), _scope(viewer), *sql_filters(parsed))
     stmt = stmt.options(selectinload(Case.participant), selectinload(Case.submitter))
     return {case.id: case for case in db.session.scalars(stmt)}
 
 
 def _filtered_listing(viewer, parsed, page, per_page):
     """Filters without words: the viewer's matching cases, newest first."""
-    stmt = visible_cases(viewer).where(*sql_filters(parsed))
+    stmt = visible_cases(viewer).where(_scope(viewer), *sql_filters(parsed))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     stmt = stmt.options(selectinload(Case.participant), selectinload(Case.submitter))
     cases = db.session.scalars(
@@ -90,3 +91,8 @@ def _filtered_listing(viewer, parsed, page, per_page):
     ).all()
     results = [SearchResult(case, plain_snippet(case.description)) for case in cases]
     return SearchPage(results, total, page, per_page)
+
+
+def _scope(viewer):
+    """The search scope on top of visibility.py: both must admit a case."""
+    return scope_clause(viewer_scope(viewer)[1])

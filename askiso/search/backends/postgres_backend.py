@@ -18,6 +18,7 @@ from askiso.search.backends import Hit, WriterBusy
 from askiso.search.documents import MARK_END, MARK_START
 from askiso.search.models import CaseSearch
 from askiso.search.query import plain_snippet, render_snippet, sql_filters
+from askiso.search.scope import scope_clause, viewer_scope
 from askiso.visibility import can_see_internal, case_clause
 
 CONFIG = literal_column("'english'::regconfig")
@@ -103,6 +104,7 @@ class PostgresBackend:
 
     def search(self, viewer, parsed, offset, limit):
         staff = can_see_internal(viewer)
+        scope = scope_clause(viewer_scope(viewer)[1])
         query = tsquery(parsed.text)
         if query is None:
             return [], 0
@@ -111,7 +113,7 @@ class PostgresBackend:
         stmt = (
             select(Case.id, rank.label("rank"))
             .join(CaseSearch, CaseSearch.case_id == Case.id)
-            .where(case_clause(viewer), vector.bool_op("@@")(query), *sql_filters(parsed))
+            .where(case_clause(viewer), scope, vector.bool_op("@@")(query), *sql_filters(parsed))
         )
         total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = db.session.execute(
