@@ -1,16 +1,16 @@
 """initial schema
 
-Revision ID: 8f387d09d5a2
+Revision ID: 208d767de438
 Revises: 
-Create Date: 2026-11-25 10:44:46.483886
+Create Date: 2026-11-25 11:27:14.485796
 
 """
 from alembic import op
 import sqlalchemy as sa
-
+from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '8f387d09d5a2'
+revision = '208d767de438'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -28,6 +28,13 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('reason', sa.String(length=40), nullable=False),
     sa.PrimaryKeyConstraint('email', name=op.f('pk_email_suppressions'))
+    )
+    op.create_table('holidays',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_holidays')),
+    sa.UniqueConstraint('day', name=op.f('uq_holidays_day'))
     )
     op.create_table('participants',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -50,6 +57,27 @@ def upgrade():
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_queues')),
     sa.UniqueConstraint('key', name=op.f('uq_queues_key'))
+    )
+    op.create_table('search_queue',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('enqueued_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_search_queue'))
+    )
+    with op.batch_alter_table('search_queue', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_search_queue_case_id'), ['case_id'], unique=False)
+
+    op.create_table('service_level_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('urgent_first_response_minutes', sa.Integer(), nullable=False),
+    sa.Column('high_first_response_minutes', sa.Integer(), nullable=False),
+    sa.Column('normal_first_response_minutes', sa.Integer(), nullable=False),
+    sa.Column('low_first_response_minutes', sa.Integer(), nullable=False),
+    sa.Column('resolution_minutes', sa.Integer(), nullable=False),
+    sa.Column('autoclose_days', sa.Integer(), nullable=False),
+    sa.Column('reminder_days', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_level_settings'))
     )
     op.create_table('topics',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -78,6 +106,50 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    op.create_table('api_idempotency_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('request_path', sa.String(length=300), nullable=False),
+    sa.Column('response_status', sa.Integer(), nullable=False),
+    sa.Column('resource', sa.String(length=80), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_idempotency_keys_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_idempotency_keys')),
+    sa.UniqueConstraint('user_id', 'key', name='uq_api_idempotency_keys_user_key')
+    )
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('scope', sa.String(length=10), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
+
+    op.create_table('canned_responses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('queue_id', sa.Integer(), nullable=True),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['queue_id'], ['queues.id'], name=op.f('fk_canned_responses_queue_id_queues'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_canned_responses'))
+    )
+    with op.batch_alter_table('canned_responses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_canned_responses_queue_id'), ['queue_id'], unique=False)
+
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -116,6 +188,24 @@ def upgrade():
     with op.batch_alter_table('one_time_tokens', schema=None) as batch_op:
         batch_op.create_index('ix_one_time_tokens_user_purpose', ['user_id', 'purpose'], unique=False)
 
+    op.create_table('pending_uploads',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('form_key', sa.String(length=64), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('stored_name', sa.String(length=80), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('content_type', sa.String(length=120), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_pending_uploads_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_uploads')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_pending_uploads_stored_name'))
+    )
+    with op.batch_alter_table('pending_uploads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pending_uploads_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_pending_uploads_user_form', ['user_id', 'form_key'], unique=False)
+
     op.create_table('queue_members',
     sa.Column('queue_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -153,6 +243,19 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_request_types')),
     sa.UniqueConstraint('key', name=op.f('uq_request_types_key'))
     )
+    op.create_table('saved_views',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('query_string', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_saved_views_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_views')),
+    sa.UniqueConstraint('user_id', 'name', name='uq_saved_views_user_name')
+    )
+    with op.batch_alter_table('saved_views', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_saved_views_user_id'), ['user_id'], unique=False)
+
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -211,8 +314,11 @@ def upgrade():
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_assignee_status', ['assignee_id', 'status'], unique=False)
+        batch_op.create_index('ix_cases_first_response_due_id', ['first_response_due_at', 'id'], unique=False)
         batch_op.create_index('ix_cases_participant_updated', ['participant_id', 'updated_at', 'id'], unique=False)
         batch_op.create_index('ix_cases_queue_status_due', ['queue_id', 'status', 'resolution_due_at'], unique=False)
+        batch_op.create_index('ix_cases_received_id', ['received_at', 'id'], unique=False)
+        batch_op.create_index('ix_cases_resolution_due_id', ['resolution_due_at', 'id'], unique=False)
         batch_op.create_index('ix_cases_status_updated', ['status', 'updated_at', 'id'], unique=False)
         batch_op.create_index('ix_cases_submitter_updated', ['submitter_id', 'updated_at', 'id'], unique=False)
 
@@ -242,6 +348,13 @@ def upgrade():
         batch_op.create_index('ix_audit_events_participant_created', ['participant_id', 'created_at'], unique=False)
         batch_op.create_index('ix_audit_events_subject_created', ['subject_user_id', 'created_at'], unique=False)
 
+    op.create_table('case_clocks',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('paused_at', sa.DateTime(), nullable=True),
+    sa.Column('paused_minutes', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_clocks_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', name=op.f('pk_case_clocks'))
+    )
     op.create_table('case_contacts',
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -254,6 +367,43 @@ def upgrade():
     )
     with op.batch_alter_table('case_contacts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_contacts_user_id'), ['user_id'], unique=False)
+
+    op.create_table('case_reminders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('anchor_at', sa.DateTime(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_reminders_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_reminders')),
+    sa.UniqueConstraint('case_id', 'kind', 'anchor_at', name='uq_case_reminders_case_kind_anchor')
+    )
+    with op.batch_alter_table('case_reminders', schema=None) as batch_op:
+        batch_op.create_index('ix_case_reminders_case', ['case_id'], unique=False)
+
+    op.create_table('case_search',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('public', postgresql.TSVECTOR().with_variant(sa.Text(), 'sqlite'), nullable=False),
+    sa.Column('internal', postgresql.TSVECTOR().with_variant(sa.Text(), 'sqlite'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_search_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', name=op.f('pk_case_search'))
+    )
+    with op.batch_alter_table('case_search', schema=None) as batch_op:
+        batch_op.create_index('ix_case_search_internal', ['internal'], unique=False, postgresql_using='gin')
+        batch_op.create_index('ix_case_search_public', ['public'], unique=False, postgresql_using='gin')
+
+    op.create_table('inquiry_contacts',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('organization', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_inquiry_contacts_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', name=op.f('pk_inquiry_contacts'))
+    )
+    with op.batch_alter_table('inquiry_contacts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inquiry_contacts_email'), ['email'], unique=False)
 
     op.create_table('messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -287,12 +437,52 @@ def upgrade():
     sa.Column('locked_until', sa.DateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('retried_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_outbox_emails_case_id_cases'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_emails'))
     )
     with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_emails_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_outbox_emails_status_next', ['status', 'next_attempt_at'], unique=False)
+
+    op.create_table('pending_inquiries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('organization', sa.String(length=200), nullable=False),
+    sa.Column('request_type_key', sa.String(length=60), nullable=False),
+    sa.Column('topic_key', sa.String(length=40), nullable=True),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('field_values', sa.JSON(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('ip_address', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_pending_inquiries_case_id_cases'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_inquiries'))
+    )
+    with op.batch_alter_table('pending_inquiries', schema=None) as batch_op:
+        batch_op.create_index('ix_pending_inquiries_email_expires', ['email', 'expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pending_inquiries_expires_at'), ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pending_inquiries_token_hash'), ['token_hash'], unique=False)
+
+    op.create_table('tracking_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_tracking_links_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tracking_links')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_tracking_links_token_hash'))
+    )
+    with op.batch_alter_table('tracking_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tracking_links_case_id'), ['case_id'], unique=False)
 
     op.create_table('attachments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -316,16 +506,59 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_attachments_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachments_message_id'), ['message_id'], unique=False)
 
+    op.create_table('inbound_emails',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('raw', sa.LargeBinary(), nullable=False),
+    sa.Column('raw_size', sa.Integer(), nullable=False),
+    sa.Column('is_truncated', sa.Boolean(), nullable=False),
+    sa.Column('message_id', sa.String(length=300), nullable=True),
+    sa.Column('from_address', sa.String(length=254), nullable=True),
+    sa.Column('subject', sa.String(length=300), nullable=True),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('case_message_id', sa.Integer(), nullable=True),
+    sa.Column('refusal_sent_at', sa.DateTime(), nullable=True),
+    sa.Column('processed_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_inbound_emails_case_id_cases'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['case_message_id'], ['messages.id'], name=op.f('fk_inbound_emails_case_message_id_messages'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_inbound_emails_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_emails'))
+    )
+    with op.batch_alter_table('inbound_emails', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbound_emails_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_inbound_emails_from_refusal', ['from_address', 'refusal_sent_at'], unique=False)
+        batch_op.create_index('ix_inbound_emails_status_received', ['status', 'received_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('inbound_emails', schema=None) as batch_op:
+        batch_op.drop_index('ix_inbound_emails_status_received')
+        batch_op.drop_index('ix_inbound_emails_from_refusal')
+        batch_op.drop_index(batch_op.f('ix_inbound_emails_case_id'))
+
+    op.drop_table('inbound_emails')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_message_id'))
         batch_op.drop_index(batch_op.f('ix_attachments_case_id'))
 
     op.drop_table('attachments')
+    with op.batch_alter_table('tracking_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tracking_links_case_id'))
+
+    op.drop_table('tracking_links')
+    with op.batch_alter_table('pending_inquiries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pending_inquiries_token_hash'))
+        batch_op.drop_index(batch_op.f('ix_pending_inquiries_expires_at'))
+        batch_op.drop_index('ix_pending_inquiries_email_expires')
+
+    op.drop_table('pending_inquiries')
     with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_emails_status_next')
         batch_op.drop_index(batch_op.f('ix_outbox_emails_case_id'))
@@ -335,10 +568,24 @@ def downgrade():
         batch_op.drop_index('ix_messages_case_created')
 
     op.drop_table('messages')
+    with op.batch_alter_table('inquiry_contacts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inquiry_contacts_email'))
+
+    op.drop_table('inquiry_contacts')
+    with op.batch_alter_table('case_search', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_search_public', postgresql_using='gin')
+        batch_op.drop_index('ix_case_search_internal', postgresql_using='gin')
+
+    op.drop_table('case_search')
+    with op.batch_alter_table('case_reminders', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_reminders_case')
+
+    op.drop_table('case_reminders')
     with op.batch_alter_table('case_contacts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_contacts_user_id'))
 
     op.drop_table('case_contacts')
+    op.drop_table('case_clocks')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_subject_created')
         batch_op.drop_index('ix_audit_events_participant_created')
@@ -351,8 +598,11 @@ def downgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_submitter_updated')
         batch_op.drop_index('ix_cases_status_updated')
+        batch_op.drop_index('ix_cases_resolution_due_id')
+        batch_op.drop_index('ix_cases_received_id')
         batch_op.drop_index('ix_cases_queue_status_due')
         batch_op.drop_index('ix_cases_participant_updated')
+        batch_op.drop_index('ix_cases_first_response_due_id')
         batch_op.drop_index('ix_cases_assignee_status')
 
     op.drop_table('cases')
@@ -360,12 +610,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
     op.drop_table('user_sessions')
+    with op.batch_alter_table('saved_views', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_saved_views_user_id'))
+
+    op.drop_table('saved_views')
     op.drop_table('request_types')
     with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
 
     op.drop_table('recovery_codes')
     op.drop_table('queue_members')
+    with op.batch_alter_table('pending_uploads', schema=None) as batch_op:
+        batch_op.drop_index('ix_pending_uploads_user_form')
+        batch_op.drop_index(batch_op.f('ix_pending_uploads_created_at'))
+
+    op.drop_table('pending_uploads')
     with op.batch_alter_table('one_time_tokens', schema=None) as batch_op:
         batch_op.drop_index('ix_one_time_tokens_user_purpose')
 
@@ -376,13 +635,28 @@ def downgrade():
         batch_op.drop_index('ix_memberships_participant_active')
 
     op.drop_table('memberships')
+    with op.batch_alter_table('canned_responses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_canned_responses_queue_id'))
+
+    op.drop_table('canned_responses')
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
+
+    op.drop_table('api_tokens')
+    op.drop_table('api_idempotency_keys')
     op.drop_table('users')
     op.drop_table('topics')
+    op.drop_table('service_level_settings')
+    with op.batch_alter_table('search_queue', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_search_queue_case_id'))
+
+    op.drop_table('search_queue')
     op.drop_table('queues')
     with op.batch_alter_table('participants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_participants_name'))
 
     op.drop_table('participants')
+    op.drop_table('holidays')
     op.drop_table('email_suppressions')
     op.drop_table('case_number_counters')
     # ### end Alembic commands ###
