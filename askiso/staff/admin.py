@@ -212,13 +212,13 @@ def delete_holiday(actor, holiday):
 
 def save_service_levels(actor, values):
     """Store the targets (business minutes and autoclose days); audited before/after."""
+    if values["reminder_days"] >= values["autoclose_days"]:
+        raise InvalidCase({"reminder_days": "Send the reminder before the automatic closure."})
     row = db.session.get(ServiceLevelSettings, 1)
     if row is None:
         row = ServiceLevelSettings(id=1, **DEFAULTS)
         db.session.add(row)
     before = {k: getattr(row, k) for k in DEFAULTS}
-    if values["reminder_days"] >= values["autoclose_days"]:
-        raise InvalidCase({"reminder_days": "Send the reminder before the automatic closure."})
     for key in DEFAULTS:
         setattr(row, key, values[key])
     row.updated_at = utcnow()

@@ -131,7 +131,8 @@ class TimelineEntry:
 def _describe(event):
     d = event.details or {}
     if event.action == "case.status_changed":
-        text = f"{STATUS_LABELS.get(d.get('before'), d.get('before'))} → {STATUS_LABELS.get(d.get('after'), d.get('after'))}"
+        before, after = d.get("before"), d.get("after")
+        text = f"{STATUS_LABELS.get(before, before)} → {STATUS_LABELS.get(after, after)}"
         return text + (f" ({d['reason']})" if d.get("reason") else "")
     if event.action == "case.updated":
         return "; ".join(f"{k}: {old} → {new}" for k, (old, new) in (d.get("changes") or {}).items())

@@ -133,8 +133,10 @@ class HolidayForm(FlaskForm):
 
 
 def _minutes(label):
-    return IntegerField(label, validators=[DataRequired(message="Enter a number of minutes."),
-                                           NumberRange(min=1, max=60 * 9 * 260, message="Between 1 minute and a year.")])
+    return IntegerField(label, validators=[
+        DataRequired(message="Enter a number of minutes."),
+        NumberRange(min=1, max=60 * 9 * 260, message="Between 1 minute and a year."),
+    ])
 
 
 class ServiceLevelForm(FlaskForm):

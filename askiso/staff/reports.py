@@ -7,6 +7,7 @@ of the (date-bounded) cases. Weeks start on Monday and are cut in UTC.
 
 import csv
 import io
+import re
 import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -218,19 +219,27 @@ def _chart(kind, title):
                 width=800, height=360, x_label_rotation=30, print_values=False, legend_at_bottom=True)
 
 
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
+
+
+def _render(chart):
+    """The chart's SVG without pygal's config script (shown as an image: static, no JS)."""
+    return _SCRIPT.sub("", chart.render(is_unicode=True))
+
+
 def weekly_chart_svg(weeks):
     chart = _chart(pygal.Bar, "Cases opened and closed per week")
     chart.x_labels = [w for w, _, _ in weeks]
     chart.add("Opened", [o for _, o, _ in weeks])
     chart.add("Closed", [c for _, _, c in weeks])
-    return chart.render()
+    return _render(chart)
 
 
 def backlog_chart_svg(backlog):
     chart = _chart(pygal.HorizontalBar, "Open cases by queue")
     for name, n in backlog:
         chart.add(name, n)
-    return chart.render()
+    return _render(chart)
 
 
 def report_csv(report, f):

@@ -11,6 +11,7 @@ from askiso.cases.services import InvalidCase
 from askiso.core.access import staff_required
 from askiso.extensions import db
 from askiso.staff import admin, services, sla
+from askiso.staff.blueprint import bp
 from askiso.staff.forms import (
     ButtonForm,
     CannedForm,
@@ -22,17 +23,19 @@ from askiso.staff.forms import (
     ServiceLevelForm,
     StaffAccountForm,
 )
-from askiso.staff.blueprint import bp
 from askiso.staff.models import CannedResponse, Holiday
+
+FIELD_ALIASES = {"fields": "fields_json", "user": "role"}
 
 
 def _field_errors(form, exc):
     for name, text in exc.errors.items():
-        target = getattr(form, name, None)
+        target = getattr(form, FIELD_ALIASES.get(name, name), None)
         if target is not None and hasattr(target, "errors"):
             target.errors = list(target.errors) + [text]
         else:
             flash(text, "error")
+    form._errors = None  # WTForms caches form.errors; recompute with the service's messages
 
 
 def _get_or_404(model, ident):

@@ -180,7 +180,8 @@ def test_merge_keeps_every_message_and_file(app, people, client_for):
     mails = outbox()[before:]
     assert {m.recipients[0] for m in mails} == {people.alpha_user.email, people.alpha_colleague.email}
     assert all("note on dup" not in m.body_text for m in mails)
-    assert "case.merged" in db.session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == duplicate.id)).all()
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == duplicate.id)).all()
+    assert "case.merged" in actions
 
 
 def test_merge_across_participants_is_refused(app, people, client_for):

@@ -3,6 +3,7 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+
 from askiso.cases import services as case_services
 from askiso.extensions import db
 from askiso.staff import sla
