@@ -58,6 +58,24 @@ def test_a_participant_can_submit_each_seeded_request_type(people, client_for, s
     assert db.session.scalar(db.select(OutboxEmail).where(OutboxEmail.case_id == case.id)) is not None
     assert case.number in client.get("/cases").text
     assert len(db.session.scalars(db.select(Attachment)).all()) == len(files)
+    _done_when(people, client_for, client, case)
+
+
+def _done_when(people, client_for, client, case):
+    """Reply, close, reopen; the External Manager sees it; another participant's user gets 404 everywhere."""
+    url = f"/cases/{case.number}"
+    assert client.post(f"{url}/reply", data={"body": "One more detail.", "form_key": "r"}).status_code == 303
+    assert client.post(f"{url}/close", data={"reason": "Answered", "version": ""}).status_code == 303
+    assert client.post(f"{url}/reopen", data={"version": ""}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == "in_progress"
+    assert "One more detail." in client.get(url).text
+    assert f'data-case="{case.number}"' in client_for(people.alpha_manager).get("/cases/company").text
+    stranger = client_for(people.beta_user)
+    attachments = db.session.scalars(db.select(Attachment).where(Attachment.case_id == case.id)).all()
+    for target in [url, f"{url}/receipt", *(f"{url}/files/{a.id}" for a in attachments)]:
+        assert stranger.get(target).status_code == 404
+    assert stranger.post(f"{url}/reply", data={"body": "x", "form_key": "s"}).status_code == 404
 
 
 def test_type_fields_render_with_the_right_inputs(people, client_for):
