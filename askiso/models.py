@@ -16,6 +16,7 @@ from askiso.cases.models import (  # noqa: F401
     RequestType,
     Topic,
 )
+from askiso.inquiries.models import InquiryContact, PendingInquiry, TrackingLink  # noqa: F401
 from askiso.mail.models import InboundEmail, OutboxEmail  # noqa: F401
 from askiso.mail.suppression import EmailSuppression  # noqa: F401
 from askiso.staff.models import (  # noqa: F401

@@ -12,7 +12,8 @@ Rules (DESIGN §1):
   active member of, when they submitted the case, are a contact on it, or hold
   External Manager on that membership;
 - anyone sees the non-participant inquiries they submitted themselves;
-- internal notes and their files are for staff only.
+- internal notes and their files are for staff only;
+- a tracking link (askiso/inquiries) opens one case: its public messages and files.
 """
 
 from flask import abort, current_app
@@ -141,3 +142,31 @@ def get_attachment_or_404(case, attachment_id, viewer):
     if attachment is None:
         abort(404)
     return attachment
+
+
+# A private tracking link (askiso/inquiries) opens exactly one case and is held
+# by a person who may have no account: it shows what the inquirer may read,
+# the public conversation and public files, never internal notes or their files.
+
+
+def visible_messages_for_tracking(case):
+    """The public messages of the one case a tracking link opens, oldest first."""
+    if case is None:
+        return select(Message).where(false())
+    return (
+        select(Message)
+        .where(Message.case_id == case.id, Message.is_internal.is_(False))
+        .order_by(Message.created_at, Message.id)
+    )
+
+
+def visible_attachments_for_tracking(case):
+    """The public files of the one case a tracking link opens (never files of internal notes)."""
+    if case is None:
+        return select(Attachment).where(false())
+    internal_message = exists().where(Message.id == Attachment.message_id, Message.is_internal.is_(True))
+    return (
+        select(Attachment)
+        .where(Attachment.case_id == case.id, Attachment.is_internal.is_(False), ~internal_message)
+        .order_by(Attachment.created_at, Attachment.id)
+    )

@@ -1,0 +1,65 @@
+"""Staff replies and status changes reach inquirers who have no account.
+
+askiso/mail/notify.py mails the submitter account and contacts; an inquiry
+without an account has neither, so these receivers mail its InquiryContact.
+Each email carries a freshly issued tracking link: the stored links are only
+hashes, and a new link per email needs no secret kept anywhere (docs/inquiries.md).
+"""
+
+from askiso.cases import signals
+from askiso.extensions import db
+from askiso.inquiries.links import external_url, issue_tracking_link
+from askiso.inquiries.models import InquiryContact
+from askiso.mail.notify import NOTIFY_STATUSES
+from askiso.mail.services import queue_email
+from askiso.mail.suppression import is_suppressed
+
+
+def contact_to_notify(case):
+    """The inquirer to mail, when the case has no submitter account and mail is not stopped."""
+    if case.submitter_id is not None:
+        return None
+    contact = db.session.get(InquiryContact, case.id)
+    if contact is None or is_suppressed(contact.email):
+        return None
+    return contact
+
+
+@signals.message_added.connect
+def send_inquiry_reply(case, actor=None, message=None, **_):
+    """A staff member's public reply goes to the inquirer, with a fresh link."""
+    if message is None or message.is_internal or actor is None or not actor.is_staff:
+        return
+    contact = contact_to_notify(case)
+    if contact is None:
+        return
+    queue_email(
+        "inquiry_reply",
+        contact.email,
+        f"[{case.number}] New reply: {case.subject}",
+        "inquiry_reply",
+        case=case,
+        message=message,
+        contact_name=contact.name,
+        link=external_url("inquiries.track", token=issue_tracking_link(case, contact.email)),
+    )
+
+
+@signals.status_changed.connect
+def send_inquiry_status(case, actor=None, old_status=None, new_status=None, reason=None, **_):
+    """Waiting, resolution and closure are told to the inquirer."""
+    if new_status not in NOTIFY_STATUSES:
+        return
+    contact = contact_to_notify(case)
+    if contact is None:
+        return
+    queue_email(
+        "inquiry_status",
+        contact.email,
+        f"[{case.number}] {case.status_label}: {case.subject}",
+        "inquiry_status",
+        case=case,
+        contact_name=contact.name,
+        reason=reason if new_status == "closed" else None,
+        link=external_url("inquiries.track", token=issue_tracking_link(case, contact.email)),
+    )
