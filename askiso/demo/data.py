@@ -84,7 +84,9 @@ def load_participants():
 
 from askiso.cases.catalog import seed_catalog  # noqa: E402
 
-LOADERS = [seed_catalog, load_staff, load_participants]
+from askiso.cases.demo import load_cases  # noqa: E402
+
+LOADERS = [seed_catalog, load_staff, load_participants, load_cases]
 
 
 def load_demo():
