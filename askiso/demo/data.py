@@ -86,7 +86,9 @@ from askiso.cases.catalog import seed_catalog  # noqa: E402
 
 from askiso.cases.demo import load_cases  # noqa: E402
 
-LOADERS = [seed_catalog, load_staff, load_participants, load_cases]
+from askiso.staff.demo import load_staff_workspace  # noqa: E402
+
+LOADERS = [seed_catalog, load_staff, load_participants, load_cases, load_staff_workspace]
 
 
 def load_demo():

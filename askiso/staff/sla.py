@@ -245,3 +245,8 @@ def business_hours_label(minutes):
     hours, mins = divmod(minutes, 60)
     return f"{hours} h" + (f" {mins} m" if mins else "")
 
+
+
+def upcoming_day(value):
+    """A naive-UTC moment's date in the ISO's local time."""
+    return _aware(value).astimezone(LOCAL_TZ).date()

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 208d767de438
+Revision ID: bd2e07a3be3d
 Revises: 
-Create Date: 2026-11-25 11:27:14.485796
+Create Date: 2026-11-25 11:29:29.147226
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '208d767de438'
+revision = 'bd2e07a3be3d'
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -1,0 +1,89 @@
+"""Demo data of the staff workspace: queue members, canned responses, holidays.
+
+Idempotent: looked up by natural key before anything is created.
+"""
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from askiso.auth.models import user_by_email
+from askiso.cases.models import Queue, QueueMember
+from askiso.core.timeutil import utcnow
+from askiso.extensions import db
+from askiso.staff.models import CannedResponse, Holiday
+from askiso.staff.sla import upcoming_day
+
+QUEUE_MEMBERS = {
+    "agent@askiso.test": ["participant_support", "member_coordination"],
+    "agent2@askiso.test": ["settlements", "credit", "external_transactions"],
+    "supervisor@askiso.test": ["participant_support", "member_coordination", "settlements", "credit",
+                               "external_transactions"],
+}
+
+CANNED = [
+    ("Acknowledgement", None,
+     "Hello {requester_first_name},\n\nThank you for contacting ISO Participant Support. We have received case "
+     "{case_number} for {participant_name} and are looking into it.\n\nParticipant Support"),
+    ("Need more information", None,
+     "Hello {requester_first_name},\n\nTo continue with case {case_number} we need a little more information:\n\n"
+     "- \n\nPlease reply on the case page.\n\nParticipant Support"),
+    ("Billing dispute received", "settlements",
+     "Hello {requester_first_name},\n\nWe have recorded the receipt time of your billing adjustment request "
+     "{case_number} for {participant_name}. Settlements will review the disputed charge and reply here."),
+]
+
+
+def _nth_weekday(year, month, weekday, n):
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def _last_weekday(year, month, weekday):
+    last = date(year, month + 1, 1) - timedelta(days=1) if month < 12 else date(year, 12, 31)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _observed(day):
+    """Saturday holidays are observed on Friday, Sunday ones on Monday."""
+    return day - timedelta(days=1) if day.weekday() == 5 else day + timedelta(days=1) if day.weekday() == 6 else day
+
+
+def us_federal_holidays(year):
+    """The eleven US federal holidays of a year, as (observed date, name)."""
+    mon, thu = 0, 3
+    return [
+        (_observed(date(year, 1, 1)), "New Year's Day"),
+        (_nth_weekday(year, 1, mon, 3), "Birthday of Martin Luther King, Jr."),
+        (_nth_weekday(year, 2, mon, 3), "Washington's Birthday"),
+        (_last_weekday(year, 5, mon), "Memorial Day"),
+        (_observed(date(year, 6, 19)), "Juneteenth National Independence Day"),
+        (_observed(date(year, 7, 4)), "Independence Day"),
+        (_nth_weekday(year, 9, mon, 1), "Labor Day"),
+        (_nth_weekday(year, 10, mon, 2), "Columbus Day"),
+        (_observed(date(year, 11, 11)), "Veterans Day"),
+        (_nth_weekday(year, 11, thu, 4), "Thanksgiving Day"),
+        (_observed(date(year, 12, 25)), "Christmas Day"),
+    ]
+
+
+def load_staff_workspace():
+    """Put demo agents in queues, add canned responses and the next US federal holidays."""
+    queues = {q.key: q for q in db.session.scalars(select(Queue))}
+    for email, keys in QUEUE_MEMBERS.items():
+        user = user_by_email(email)
+        if user is None:
+            continue
+        for key in keys:
+            if key in queues and db.session.get(QueueMember, (queues[key].id, user.id)) is None:
+                db.session.add(QueueMember(queue_id=queues[key].id, user_id=user.id))
+    for title, queue_key, body in CANNED:
+        if db.session.scalar(select(CannedResponse).where(CannedResponse.title == title)) is None:
+            queue = queues.get(queue_key) if queue_key else None
+            db.session.add(CannedResponse(title=title, body=body, queue_id=queue.id if queue else None))
+    today = upcoming_day(utcnow())
+    for year in (today.year, today.year + 1):
+        for day, name in us_federal_holidays(year):
+            if day >= today and db.session.scalar(select(Holiday).where(Holiday.day == day)) is None:
+                db.session.add(Holiday(day=day, name=name))
+    db.session.flush()
