@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run setup install install-dev migrate demo test test-pg lint format clean
+.PHONY: run setup install install-dev migrate demo test test-pg lint format clean bench bench-data
 
 run: setup ## Set up, load the demo data and serve at http://127.0.0.1:5000
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
@@ -42,3 +42,13 @@ format:
 
 clean:
 	rm -rf instance .pytest_cache
+
+BENCH_CASES ?= 1000000
+
+bench-data: install ## Generate the benchmark data set into an empty database (BENCH_CASES=20000 for a quick one)
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/python -m bench.generate --cases $(BENCH_CASES)
+	$(BIN)/flask --app wsgi search reindex
+
+bench: install ## Serve with gunicorn and measure every main page (needs bench-data first)
+	$(BIN)/python -m bench.run

@@ -73,7 +73,7 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 25) * 1024 * 1024 * 4 + 1024 * 1024
     MAX_FILE_BYTES = _int("MAX_UPLOAD_MB", 25) * 1024 * 1024
 
-    RATELIMIT_ENABLED = True
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
 
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
@@ -81,6 +81,9 @@ class Config:
     TIMEZONE = "America/New_York"
     DEV_MAIL_PAGE = True
     LOG_JSON = _bool("LOG_JSON")
+    ACCESS_LOG = _bool("ACCESS_LOG", True)
+    # Benchmarks: add X-Query-Count (SQL statements run) to every response.
+    QUERY_COUNT_HEADER = _bool("QUERY_COUNT_HEADER")
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
     METRICS_ALLOWED_IPS = tuple(
         ip.strip() for ip in os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",") if ip.strip()

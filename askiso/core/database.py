@@ -12,6 +12,33 @@ def init_app(app):
         touch_session_after_request()
         return response
 
+    if app.config.get("QUERY_COUNT_HEADER"):
+        _count_queries(app)
+
+
+def _count_queries(app):
+    """Benchmark aid: report the SQL statements each request ran in X-Query-Count."""
+    from flask import g, has_request_context
+
+    from askiso.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        if has_request_context():
+            g.query_count = g.get("query_count", 0) + 1
+
+    @app.before_request
+    def _reset():
+        g.query_count = 0
+
+    @app.after_request
+    def _header(response):
+        response.headers["X-Query-Count"] = str(g.get("query_count", 0))
+        return response
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):

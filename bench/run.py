@@ -1,0 +1,234 @@
+"""`make bench`: serve the app with gunicorn and drive it over HTTP on loopback.
+
+Reports, for each scenario, p50/p95/p99 latency at 1 and 8 clients,
+throughput, SQL queries per request (X-Query-Count) and worker memory, next to
+the floor app (bench/floor.py) running the same queries. Writes
+bench-results/report.md and prints it. Not a test: nothing here asserts.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pyotp
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench-results"
+APP_PORT, FLOOR_PORT = 8811, 8812
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Client:
+    """One keep-alive HTTP connection with a cookie jar of one session cookie."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookies = {}
+
+    def request(self, method, path, body=None, headers=None):
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if isinstance(body, dict):
+            body = urllib.parse.urlencode(body, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            data = response.read()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            raise
+        elapsed = time.perf_counter() - started
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, data.decode("utf-8", "replace"), elapsed, response.headers
+
+    def csrf(self, path):
+        status, body, *_ = self.request("GET", path)
+        match = CSRF.search(body)
+        return match.group(1) if match else "", body
+
+
+def sign_in(port, email, password, totp_secret=None):
+    client = Client(port)
+    token, _ = client.csrf("/login")
+    status, body, *_ = client.request("POST", "/login", {"csrf_token": token, "email": email, "password": password})
+    if totp_secret:
+        token, _ = client.csrf("/login/two-factor")
+        client.request("POST", "/login/two-factor", {"csrf_token": token, "code": pyotp.TOTP(totp_secret).now()})
+    return client
+
+
+def run_scenario(make_client, step, clients, requests_per_client):
+    """Run `step(client)` from `clients` threads; returns latencies and stats."""
+    latencies, statuses, queries, errors = [], {}, [], []
+    lock = threading.Lock()
+
+    def worker():
+        client = make_client()
+        for _ in range(requests_per_client):
+            try:
+                status, _, elapsed, headers = step(client)
+            except Exception as exc:  # noqa: BLE001 - a failed request is counted, not fatal
+                with lock:
+                    errors.append(repr(exc))
+                continue
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+                if headers.get("X-Query-Count"):
+                    queries.append(int(headers["X-Query-Count"]))
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    return summarize(latencies, statuses, queries, errors, wall)
+
+
+def summarize(latencies, statuses, queries, errors, wall):
+    if not latencies:
+        return {"n": 0, "errors": len(errors), "statuses": statuses}
+    ordered = sorted(latencies)
+
+    def pct(p):
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+    return {
+        "n": len(ordered),
+        "p50": pct(50),
+        "p95": pct(95),
+        "p99": pct(99),
+        "rps": len(ordered) / wall,
+        "queries": statistics.median(queries) if queries else None,
+        "statuses": statuses,
+        "errors": len(errors),
+    }
+
+
+def start_server(target, port, env, workers=2):
+    command = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+               "--log-level", "warning", target]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz" if "wsgi" in target else "/floor/case/none")
+            conn.getresponse().read()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"{target} did not start on port {port}")
+
+
+def worker_memory_mb(process):
+    """Largest resident size among the gunicorn workers of `process`."""
+    try:
+        children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+    except FileNotFoundError:
+        return None
+    sizes = []
+    for pid in children:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        if match:
+            sizes.append(int(match.group(1)) / 1024)
+    return max(sizes) if sizes else None
+
+
+def stop(process):
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def main():
+    from bench import scenarios
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=200, help="requests per scenario at 1 client")
+    args = parser.parse_args()
+    dataset = json.loads((RESULTS / "dataset.json").read_text())
+    env = dict(os.environ, QUERY_COUNT_HEADER="1", MAIL_SEND_IN_PROCESS="0", RATELIMIT_ENABLED="0",
+               ACCESS_LOG="0", SEARCH_WORKER_IN_PROCESS="0")
+    scenarios.prepare(dataset)
+    app = start_server("wsgi:app", APP_PORT, env)
+    floor = start_server("bench.floor:create_floor()", FLOOR_PORT, env)
+    rows = []
+    try:
+        for name, make_client, step, floor_step in scenarios.build(dataset, APP_PORT, FLOOR_PORT):
+            for clients in (1, 8):
+                per_client = max(args.requests // clients, 10)
+                result = run_scenario(make_client, step, clients, per_client)
+                floor_result = (
+                    run_scenario(lambda: Client(FLOOR_PORT), floor_step, clients, per_client) if floor_step else None
+                )
+                rows.append((name, clients, result, floor_result))
+                print(format_row(name, clients, result, floor_result), flush=True)
+        memory = worker_memory_mb(app)
+    finally:
+        stop(app)
+        stop(floor)
+    write_report(rows, memory, dataset)
+
+
+def format_row(name, clients, r, floor):
+    if not r.get("n"):
+        return f"| {name} | {clients} | failed: {r} |"
+    ratio = f"{r['rps'] / floor['rps']:.0%}" if floor and floor.get("n") else "—"
+    ok = sum(v for k, v in r["statuses"].items() if k < 400)
+    return (
+        f"| {name} | {clients} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} | "
+        f"{ratio} | {r['queries'] if r['queries'] is not None else '—'} | {ok}/{r['n']} |"
+    )
+
+
+def write_report(rows, memory, dataset):
+    header = (
+        "| scenario | clients | p50 ms | p95 ms | p99 ms | req/s | vs floor | SQL/req | ok |\n"
+        "|---|---|---|---|---|---|---|---|---|"
+    )
+    lines = [
+        f"# Benchmark — {dataset['cases']:,} cases on {dataset['database']}",
+        "",
+        f"Taken {time.strftime('%Y-%m-%d %H:%M')} with bench/run.py; gunicorn 2 workers; "
+        f"largest worker RSS after the run: {memory:.0f} MB" if memory else "",
+        "",
+        header,
+        *(format_row(*row) for row in rows),
+    ]
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"report-{dataset['database']}.md"
+    path.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"\nwritten to {path}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

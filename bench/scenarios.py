@@ -1,0 +1,118 @@
+"""What `make bench` measures: one function per page, each with its floor twin."""
+
+import re
+import secrets
+
+from bench.run import Client, sign_in
+
+HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+NAME = re.compile(r'name="([^"]+)"')
+VALUE = re.compile(r'value="([^"]*)"')
+SELECT = re.compile(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', re.S)
+OPTION = re.compile(r'<option[^>]*value="([^"]+)"')
+FILE_BYTES = b"%PDF-1.4\n" + secrets.token_bytes(200_000) + b"\n%%EOF\n"
+
+
+def form_fields(html):
+    """Hidden inputs and the first real option of each select, as a browser would send them."""
+    fields = {}
+    for tag in HIDDEN.findall(html):
+        name, value = NAME.search(tag), VALUE.search(tag)
+        if name:
+            fields[name.group(1)] = value.group(1) if value else ""
+    for name, body in SELECT.findall(html):
+        options = OPTION.findall(body)
+        if options and name not in fields:
+            fields[name] = options[0]
+    return fields
+
+
+def prepare(dataset):
+    """Give one attachment of the long case real bytes, for the download scenario."""
+    from askiso import create_app
+    from askiso.cases.models import Attachment, Case
+    from askiso.cases.storage import storage
+    from askiso.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        case = db.session.scalar(db.select(Case).where(Case.number == dataset["case_with_30_messages"]))
+        attachment = db.session.scalar(
+            db.select(Attachment).where(Attachment.case_id == case.id, Attachment.is_internal.is_(False))
+        )
+        if attachment is None:
+            attachment = Attachment(case_id=case.id, uploaded_by_id=case.submitter_id, filename="statement.pdf",
+                                    stored_name=secrets.token_hex(20), sha256="0" * 64, size=len(FILE_BYTES),
+                                    content_type="application/pdf")
+            db.session.add(attachment)
+            db.session.commit()
+        path = storage().path(attachment.stored_name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(FILE_BYTES)
+        dataset["attachment_id"] = attachment.id
+        dataset["participant_user_id"] = case.submitter_id
+
+
+def build(dataset, port, floor_port):
+    """(name, make_client, step, floor_step) for each scenario."""
+    pw, totp = dataset["password"], dataset["staff_totp"]
+    user, manager, staff = dataset["participant_user"], dataset["external_manager"], dataset["staff"]
+    number, attachment = dataset["case_with_30_messages"], dataset["attachment_id"]
+    participant_id, user_id = dataset["biggest_participant"], dataset["participant_user_id"]
+
+    as_user = _cached(lambda: sign_in(port, user, pw))
+    as_manager = _cached(lambda: sign_in(port, manager, pw))
+    staff_client = sign_in(port, staff, pw, totp)  # one TOTP sign-in: codes work once per 30 s
+    as_staff = lambda: _clone(staff_client)  # noqa: E731
+
+    def get(path):
+        return lambda c: c.request("GET", path)
+
+    def sign_in_step(c):
+        c.cookies.clear()  # a fresh visitor each time
+        token, _ = c.csrf("/login")
+        return c.request("POST", "/login", {"csrf_token": token, "email": user, "password": pw})
+
+    def submit(c):
+        _, html = c.csrf("/cases/new?type=general_question")
+        fields = form_fields(html)
+        fields.update(subject="Benchmark question about a settlement statement",
+                      description="Please explain the real-time energy charge on the statement.")
+        return c.request("POST", "/cases/new", fields)
+
+    def reply(c):
+        _, html = c.csrf(f"/cases/{number}")
+        fields = form_fields(html.split('action="/cases/' + number + '/reply"', 1)[-1])
+        fields.update(body="Thank you, one more question about the meter data.")
+        return c.request("POST", f"/cases/{number}/reply", fields)
+
+    return [
+        ("sign-in", lambda: Client(port), sign_in_step, None),
+        ("my cases", as_user, get("/cases"), get(f"/floor/my/{user_id}")),
+        ("company cases (largest company)", as_manager, get("/cases/company"), get(f"/floor/company/{participant_id}")),
+        ("staff queue view", as_staff, get("/staff/cases"), None),
+        ("case page, 30+ messages", as_user, get(f"/cases/{number}"), get(f"/floor/case/{number}")),
+        ("submit (the POST)", as_user, submit, None),
+        ("reply (the POST)", as_user, reply, None),
+        ("search, participant", as_user, get("/search?q=settlement+statement"), None),
+        ("search, staff", as_staff, get("/search?q=settlement+statement"), None),
+        ("file download", as_user, get(f"/cases/{number}/files/{attachment}"), None),
+    ]
+
+
+def _cached(factory):
+    """Every thread gets its own connection sharing one signed-in session."""
+    holder = {}
+
+    def make():
+        if "client" not in holder:
+            holder["client"] = factory()
+        return _clone(holder["client"])
+
+    return make
+
+
+def _clone(client):
+    copy = Client(client.port)
+    copy.cookies = dict(client.cookies)
+    return copy
