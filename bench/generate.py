@@ -115,8 +115,13 @@ class Generator:
         from askiso.cams.models import Participant
 
         rows = [
-            {"name": f"Bench Participant {i:04d} LLC", "code": f"BP{i:04d}", "status": "active",
-             "created_at": self.now, "updated_at": self.now}
+            {
+                "name": f"Bench Participant {i:04d} LLC",
+                "code": f"BP{i:04d}",
+                "status": "active",
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
             for i in range(self.n_participants)
         ]
         self.execute_batches(Participant.__table__, rows)
@@ -129,12 +134,20 @@ class Generator:
 
         pw = hash_password(PASSWORD)
         rows = [
-            {"email": f"user{i:06d}@bench.test", "name": f"Bench User {i:06d}", "password_hash": pw,
-             "is_active": True, "created_at": self.now, "notification_prefs": {}}
+            {
+                "email": f"user{i:06d}@bench.test",
+                "name": f"Bench User {i:06d}",
+                "password_hash": pw,
+                "is_active": True,
+                "created_at": self.now,
+                "notification_prefs": {},
+            }
             for i in range(self.n_people)
         ]
         self.execute_batches(User.__table__, rows)
-        ids = list(self.db.session.scalars(select(User.id).where(User.email.like("user%@bench.test")).order_by(User.id)))
+        ids = list(
+            self.db.session.scalars(select(User.id).where(User.email.like("user%@bench.test")).order_by(User.id))
+        )
         self.members = {pid: [] for pid in self.participant_ids}
         self.managers = {}
         memberships = []
@@ -155,8 +168,14 @@ class Generator:
         self.user_ids = ids
 
     def _membership(self, user_id, pid, em=False, sa=False):
-        return {"user_id": user_id, "participant_id": pid, "is_external_manager": em, "is_security_admin": sa,
-                "is_active": True, "granted_at": self.now}
+        return {
+            "user_id": user_id,
+            "participant_id": pid,
+            "is_external_manager": em,
+            "is_security_admin": sa,
+            "is_active": True,
+            "granted_at": self.now,
+        }
 
     def staff(self):
         from askiso.auth.models import User
@@ -167,9 +186,19 @@ class Generator:
         rows = []
         for i in range(40):
             role = "admin" if i < 2 else "supervisor" if i < 6 else "agent"
-            rows.append({"email": f"staff{i:03d}@bench.test", "name": f"Bench Staff {i:03d}", "password_hash": pw,
-                         "is_active": True, "staff_role": role, "totp_secret": STAFF_TOTP,
-                         "totp_enabled_at": self.now, "created_at": self.now, "notification_prefs": {}})
+            rows.append(
+                {
+                    "email": f"staff{i:03d}@bench.test",
+                    "name": f"Bench Staff {i:03d}",
+                    "password_hash": pw,
+                    "is_active": True,
+                    "staff_role": role,
+                    "totp_secret": STAFF_TOTP,
+                    "totp_enabled_at": self.now,
+                    "created_at": self.now,
+                    "notification_prefs": {},
+                }
+            )
         self.execute_batches(User.__table__, rows)
         self.staff_ids = list(self.db.session.scalars(select(User.id).where(User.staff_role.isnot(None))))
         queues = list(self.db.session.scalars(select(Queue.id)))
@@ -179,7 +208,9 @@ class Generator:
     def cases_and_messages(self):
         from askiso.cases.models import RequestType
 
-        types = list(self.db.session.execute(select(RequestType.id, RequestType.queue_id, RequestType.default_topic_id)))
+        types = list(
+            self.db.session.execute(select(RequestType.id, RequestType.queue_id, RequestType.default_topic_id))
+        )
         weights = zipf_weights(len(self.participant_ids), top=min(5, len(self.participant_ids)), top_share=0.3)
         owners = self.rng.choices(self.participant_ids, weights=weights, k=self.n_cases)
         next_case_id = (self.db.session.scalar(select(func.max(text("id"))).select_from(text("cases"))) or 0) + 1
@@ -215,17 +246,29 @@ class Generator:
         status = rng.choice(STATUSES)
         updated = min(received + timedelta(hours=rng.randint(1, 24 * 20)), self.now)
         return {
-            "id": case_id, "number": f"AI-{year}-{self.sequence[year]:06d}", "participant_id": pid,
-            "submitter_id": rng.choice(self.members[pid]), "request_type_id": type_id, "topic_id": topic_id,
-            "subject": self.text.subject(), "description": self.text.body(),
-            "field_values": {}, "status": status, "priority": rng.choice(PRIORITIES), "queue_id": queue_id,
-            "assignee_id": rng.choice(self.staff_ids) if status != "new" else None, "source": "web",
-            "received_at": received, "created_at": received, "updated_at": updated,
+            "id": case_id,
+            "number": f"AI-{year}-{self.sequence[year]:06d}",
+            "participant_id": pid,
+            "submitter_id": rng.choice(self.members[pid]),
+            "request_type_id": type_id,
+            "topic_id": topic_id,
+            "subject": self.text.subject(),
+            "description": self.text.body(),
+            "field_values": {},
+            "status": status,
+            "priority": rng.choice(PRIORITIES),
+            "queue_id": queue_id,
+            "assignee_id": rng.choice(self.staff_ids) if status != "new" else None,
+            "source": "web",
+            "received_at": received,
+            "created_at": received,
+            "updated_at": updated,
             "first_response_due_at": received + timedelta(hours=9),
             "first_response_at": received + timedelta(hours=rng.randint(1, 30)) if status != "new" else None,
             "resolution_due_at": received + timedelta(days=14),
             "resolved_at": updated if status in ("resolved", "closed") else None,
-            "closed_at": updated if status == "closed" else None, "version": 1,
+            "closed_at": updated if status == "closed" else None,
+            "version": 1,
         }
 
     def _message_rows(self, case):
@@ -237,18 +280,29 @@ class Generator:
         for i in range(count):
             at = at + timedelta(minutes=rng.randint(5, 600))
             staff = i % 2 == 0
-            rows.append({
-                "case_id": case["id"], "author_id": rng.choice(self.staff_ids) if staff else case["submitter_id"],
-                "body": self.text.body(), "is_internal": staff and rng.random() < 0.2,
-                "source": "web", "created_at": at,
-            })
+            rows.append(
+                {
+                    "case_id": case["id"],
+                    "author_id": rng.choice(self.staff_ids) if staff else case["submitter_id"],
+                    "body": self.text.body(),
+                    "is_internal": staff and rng.random() < 0.2,
+                    "source": "web",
+                    "created_at": at,
+                }
+            )
         return rows
 
     def _attachment_row(self, case):
         return {
-            "case_id": case["id"], "uploaded_by_id": case["submitter_id"], "filename": "statement.pdf",
-            "stored_name": f"bench{case['id']:012d}", "sha256": "0" * 64, "size": self.rng.randint(20_000, 5_000_000),
-            "content_type": "application/pdf", "is_internal": False, "created_at": case["received_at"],
+            "case_id": case["id"],
+            "uploaded_by_id": case["submitter_id"],
+            "filename": "statement.pdf",
+            "stored_name": f"bench{case['id']:012d}",
+            "sha256": "0" * 64,
+            "size": self.rng.randint(20_000, 5_000_000),
+            "content_type": "application/pdf",
+            "is_internal": False,
+            "created_at": case["received_at"],
         }
 
     def counters(self):
@@ -261,26 +315,41 @@ class Generator:
             else:
                 row.last = max(row.last, last)
         if self.db.engine.dialect.name == "postgresql":
-            self.db.session.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"))
+            self.db.session.execute(
+                text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))")
+            )
 
     def describe(self):
         """Who the load driver signs in as, and which cases it opens."""
         from askiso.auth.models import User
         from askiso.cases.models import Case, Message
 
-        biggest = max(self.members, key=lambda pid: self.db.session.scalar(
-            select(func.count(Case.id)).where(Case.participant_id == pid)) if pid in self.participant_ids[:5] else -1)
+        biggest = max(
+            self.members,
+            key=lambda pid: (
+                self.db.session.scalar(select(func.count(Case.id)).where(Case.participant_id == pid))
+                if pid in self.participant_ids[:5]
+                else -1
+            ),
+        )
         manager = self.db.session.get(User, self.managers[biggest])
         long_case = self.db.session.execute(
-            select(Case.number).join(Message, Message.case_id == Case.id).where(Case.participant_id == biggest)
-            .group_by(Case.id, Case.number).order_by(func.count(Message.id).desc()).limit(1)
+            select(Case.number)
+            .join(Message, Message.case_id == Case.id)
+            .where(Case.participant_id == biggest)
+            .group_by(Case.id, Case.number)
+            .order_by(func.count(Message.id).desc())
+            .limit(1)
         ).scalar()
         submitter = self.db.session.scalar(select(Case.submitter_id).where(Case.number == long_case))
         return {
-            "password": PASSWORD, "staff_totp": STAFF_TOTP,
+            "password": PASSWORD,
+            "staff_totp": STAFF_TOTP,
             "participant_user": self.db.session.get(User, submitter).email,
-            "external_manager": manager.email, "staff": "staff010@bench.test",
-            "case_with_30_messages": long_case, "biggest_participant": biggest,
+            "external_manager": manager.email,
+            "staff": "staff010@bench.test",
+            "case_with_30_messages": long_case,
+            "biggest_participant": biggest,
             "cases": self.n_cases,
         }
 

@@ -125,8 +125,16 @@ def summarize(latencies, statuses, queries, errors, wall):
 
 
 def start_server(target, port, env, workers=2):
-    command = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-               "--log-level", "warning", target]
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        target,
+    ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -174,8 +182,14 @@ def main():
     parser.add_argument("--requests", type=int, default=200, help="requests per scenario at 1 client")
     args = parser.parse_args()
     dataset = json.loads((RESULTS / "dataset.json").read_text())
-    env = dict(os.environ, QUERY_COUNT_HEADER="1", MAIL_SEND_IN_PROCESS="0", RATELIMIT_ENABLED="0",
-               ACCESS_LOG="0", SEARCH_WORKER_IN_PROCESS="0")
+    env = dict(
+        os.environ,
+        QUERY_COUNT_HEADER="1",
+        MAIL_SEND_IN_PROCESS="0",
+        RATELIMIT_ENABLED="0",
+        ACCESS_LOG="0",
+        SEARCH_WORKER_IN_PROCESS="0",
+    )
     scenarios.prepare(dataset)
     app = start_server("wsgi:app", APP_PORT, env)
     floor = start_server("bench.floor:create_floor()", FLOOR_PORT, env)
@@ -217,7 +231,9 @@ def write_report(rows, memory, dataset):
         f"# Benchmark — {dataset['cases']:,} cases on {dataset['database']}",
         "",
         f"Taken {time.strftime('%Y-%m-%d %H:%M')} with bench/run.py; gunicorn 2 workers; "
-        f"largest worker RSS after the run: {memory:.0f} MB" if memory else "",
+        f"largest worker RSS after the run: {memory:.0f} MB"
+        if memory
+        else "",
         "",
         header,
         *(format_row(*row) for row in rows),

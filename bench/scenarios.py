@@ -41,9 +41,15 @@ def prepare(dataset):
             db.select(Attachment).where(Attachment.case_id == case.id, Attachment.is_internal.is_(False))
         )
         if attachment is None:
-            attachment = Attachment(case_id=case.id, uploaded_by_id=case.submitter_id, filename="statement.pdf",
-                                    stored_name=secrets.token_hex(20), sha256="0" * 64, size=len(FILE_BYTES),
-                                    content_type="application/pdf")
+            attachment = Attachment(
+                case_id=case.id,
+                uploaded_by_id=case.submitter_id,
+                filename="statement.pdf",
+                stored_name=secrets.token_hex(20),
+                sha256="0" * 64,
+                size=len(FILE_BYTES),
+                content_type="application/pdf",
+            )
             db.session.add(attachment)
             db.session.commit()
         path = storage().path(attachment.stored_name)
@@ -76,8 +82,10 @@ def build(dataset, port, floor_port):
     def submit(c):
         _, html = c.csrf("/cases/new?type=general_question")
         fields = form_fields(html)
-        fields.update(subject="Benchmark question about a settlement statement",
-                      description="Please explain the real-time energy charge on the statement.")
+        fields.update(
+            subject="Benchmark question about a settlement statement",
+            description="Please explain the real-time energy charge on the statement.",
+        )
         return c.request("POST", "/cases/new", fields)
 
     def reply(c):
