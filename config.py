@@ -61,6 +61,10 @@ class Config:
     # Where the app says it lives, for links in emails.
     EXTERNAL_URL = os.environ.get("ASKISO_EXTERNAL_URL", "http://127.0.0.1:5000")
 
+    # How many reverse proxies in front of the app to trust for X-Forwarded-*
+    # (client address for limits and audit, https for cookies). 0: none.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+
     SESSION_IDLE_TIMEOUT = timedelta(minutes=_int("SESSION_IDLE_MINUTES", 30))
     SESSION_ABSOLUTE_LIFETIME = timedelta(hours=_int("SESSION_ABSOLUTE_HOURS", 12))
     SESSION_COOKIE_NAME = "askiso_session"

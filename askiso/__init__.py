@@ -59,6 +59,11 @@ def create_app(config=None, **overrides):
     app.config.from_object(CONFIGS[config] if isinstance(config, str) else config)
     app.config.update(overrides)
     _finish_config(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from askiso import extensions
 

@@ -124,6 +124,10 @@ def use_password_link(token, purpose, password):
     record(LINK_ACTIONS[purpose], user, subject_user=user)
     if purpose == "reset_password":
         notify_password_changed(user)
+    # Using the emailed link proved the address: inquiries sent from it join the account.
+    from askiso.inquiries.accounts import attach_inquiries_to
+
+    attach_inquiries_to(user)
     return user
 
 

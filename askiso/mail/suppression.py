@@ -16,7 +16,17 @@ from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 
 # Mail a person asked for themselves, that must reach them even after "stop".
-REQUESTED_KINDS = {"reset_password", "change_email", "set_password", "welcome"}
+REQUESTED_KINDS = {
+    "reset_password",
+    "change_email",
+    "set_password",
+    "welcome",
+    # Security notices about the account itself are never suppressed.
+    "password_changed",
+    "email_changed",
+    "security_notice",
+    "totp_disabled",
+}
 
 
 class EmailSuppression(db.Model):

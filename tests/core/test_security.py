@@ -119,3 +119,23 @@ def test_account_form_with_its_csrf_token_is_accepted(app, people, csrf_on):
     page = client.get("/account/").get_data(as_text=True)
     token = re.search(r'name="sessions-csrf_token" value="([^"]+)"', page).group(1)
     assert client.post("/account/sessions/end-others", data={"sessions-csrf_token": token}).status_code == 302
+
+
+def test_client_address_comes_from_trusted_proxy_only(app):
+    from askiso import create_app
+
+    behind = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], TRUSTED_PROXIES=1)
+
+    @behind.route("/whoami-test")
+    def whoami():
+        from flask import request
+
+        return request.remote_addr
+
+    forwarded = behind.test_client().get("/whoami-test", headers={"X-Forwarded-For": "198.51.100.7"})
+    assert forwarded.get_data(as_text=True) == "198.51.100.7"
+
+    direct = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    direct.add_url_rule("/whoami-test", "whoami", whoami)
+    spoofed = direct.test_client().get("/whoami-test", headers={"X-Forwarded-For": "198.51.100.7"})
+    assert spoofed.get_data(as_text=True) == "127.0.0.1"
