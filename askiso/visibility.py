@@ -51,7 +51,8 @@ def case_clause(viewer):
         Membership.participant_id == Case.participant_id,
         Membership.is_active.is_(True),
     )
-    is_contact = exists().where(CaseContact.case_id == Case.id, CaseContact.user_id == viewer.id)
+    # correlate(Case): without it the nested EXISTS would range over every case.
+    is_contact = exists().where(CaseContact.case_id == Case.id, CaseContact.user_id == viewer.id).correlate(Case)
     participant_case = and_(
         Case.participant_id.isnot(None),
         exists().where(

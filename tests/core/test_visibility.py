@@ -1,0 +1,62 @@
+"""askiso/visibility.py on its own: the rules of DESIGN §1, and failing closed."""
+
+import pytest
+from flask_login import AnonymousUserMixin
+
+from askiso.cases import services
+from askiso.extensions import db
+from askiso.visibility import VisibilityError, can_view_case, visible_cases
+from tests.cases.helpers import new_case
+
+
+def visible_numbers(user):
+    return set(db.session.scalars(visible_cases(user).with_only_columns(db.text("cases.number"))))
+
+
+def test_being_a_contact_on_one_case_opens_that_case_only(people):
+    followed = new_case(people.alpha_colleague, people.alpha, subject="followed")
+    hidden = new_case(people.alpha_colleague, people.alpha, subject="not followed")
+    services.add_contact(followed, people.alpha_colleague, people.alpha_user)
+    db.session.commit()
+    seen = visible_numbers(people.alpha_user)
+    assert followed.number in seen
+    assert hidden.number not in seen
+    assert not can_view_case(people.alpha_user, hidden)
+
+
+def test_external_manager_sees_the_company_and_nothing_else(people):
+    own = new_case(people.alpha_user, people.alpha)
+    other = new_case(people.beta_user, people.beta)
+    assert visible_numbers(people.alpha_manager) == {own.number}
+    assert visible_numbers(people.beta_manager) == {other.number}
+
+
+def test_person_in_two_companies_sees_only_their_own_cases_in_each(people):
+    mine = new_case(people.both, people.beta)
+    theirs = new_case(people.beta_user, people.beta)
+    assert visible_numbers(people.both) == {mine.number}
+    assert theirs.number not in visible_numbers(people.both)
+
+
+def test_ended_membership_hides_even_own_cases(people):
+    case = new_case(people.alpha_user, people.alpha)
+    from askiso.cams.models import Membership
+
+    membership = db.session.scalar(
+        db.select(Membership).where(Membership.user_id == people.alpha_user.id, Membership.is_active.is_(True))
+    )
+    membership.is_active = False
+    db.session.commit()
+    assert visible_numbers(people.alpha_user) == set()
+    assert not can_view_case(people.alpha_user, case)
+
+
+def test_no_viewer_is_an_error_not_everything(people):
+    new_case(people.alpha_user, people.alpha)
+    with pytest.raises(VisibilityError):
+        visible_cases(None)
+    with pytest.raises(VisibilityError):
+        visible_cases(AnonymousUserMixin())
+    people.alpha_user.is_active = False
+    with pytest.raises(VisibilityError):
+        visible_cases(people.alpha_user)
