@@ -82,10 +82,9 @@ def load_participants():
     for email, name in NON_PARTICIPANTS:
         ensure_user(email, name)
 
+
 from askiso.cases.catalog import seed_catalog  # noqa: E402
-
 from askiso.cases.demo import load_cases  # noqa: E402
-
 from askiso.staff.demo import load_staff_workspace  # noqa: E402
 
 LOADERS = [seed_catalog, load_staff, load_participants, load_cases, load_staff_workspace]
@@ -97,7 +96,24 @@ def load_demo():
         loader()
         db.session.flush()
     db.session.commit()
-    return [
-        "Demo data loaded. Every demo account's password is: " + DEMO_PASSWORD,
-        *(f"  {email:32} {role}" for email, _, role in STAFF),
-    ]
+    return summary()
+
+
+def summary():
+    """The lines `flask demo load` prints: every demo account and where mail goes."""
+    from flask import current_app
+
+    roles = {}
+    for email, _, code, member_roles in MEMBERS:
+        label = ", ".join(r.replace("_", " ") for r in member_roles) or "member"
+        roles.setdefault(email, []).append(f"{label} of {code}")
+    lines = ["Demo data loaded. Every demo account's password is: " + DEMO_PASSWORD]
+    lines += [f"  {email:36} staff {role} (turns on two-factor at first sign-in)" for email, _, role in STAFF]
+    lines += [f"  {email:36} {'; '.join(r)}" for email, r in roles.items()]
+    lines += [f"  {email:36} no participant (general inquiries)" for email, _ in NON_PARTICIPANTS]
+    if current_app.config.get("MAIL_SERVER"):
+        lines.append(f"Mail is sent through {current_app.config['MAIL_SERVER']}.")
+    else:
+        folder = current_app.config["MAIL_CAPTURE_DIR"]
+        lines.append(f"Captured mail: {current_app.config['EXTERNAL_URL']}/dev/mail/ (files in {folder})")
+    return lines
