@@ -46,18 +46,21 @@ def case_clause(viewer):
         if _restricted_to_queues(viewer):
             return Case.queue_id.in_(select(QueueMember.queue_id).where(QueueMember.user_id == viewer.id))
         return Case.id.isnot(None)
-    member_of = and_(
-        Membership.user_id == viewer.id,
-        Membership.participant_id == Case.participant_id,
-        Membership.is_active.is_(True),
+    # Written as uncorrelated IN (...) sets rather than a correlated EXISTS so
+    # the planner can evaluate each set once and use the cases indexes
+    # (participant, submitter, id) instead of probing memberships per case.
+    # Same rule: an active membership of the case's participant, plus External
+    # Manager on it, or being the submitter, or being a contact on the case.
+    active_member = select(Membership.participant_id).where(
+        Membership.user_id == viewer.id, Membership.is_active.is_(True)
     )
-    # correlate(Case): without it the nested EXISTS would range over every case.
-    is_contact = exists().where(CaseContact.case_id == Case.id, CaseContact.user_id == viewer.id).correlate(Case)
-    participant_case = and_(
-        Case.participant_id.isnot(None),
-        exists().where(
-            member_of,
-            or_(Membership.is_external_manager.is_(True), Case.submitter_id == viewer.id, is_contact),
+    managed = active_member.where(Membership.is_external_manager.is_(True))
+    contact_of = select(CaseContact.case_id).where(CaseContact.user_id == viewer.id)
+    participant_case = or_(
+        Case.participant_id.in_(managed),
+        and_(
+            Case.participant_id.in_(active_member),
+            or_(Case.submitter_id == viewer.id, Case.id.in_(contact_of)),
         ),
     )
     own_inquiry = and_(Case.participant_id.is_(None), Case.submitter_id == viewer.id)
