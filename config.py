@@ -79,8 +79,20 @@ class Config:
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Keeps this deployment's limit counters apart when several share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
 
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    # Index in a thread of the web process (embedded default); 0 when `flask search work --loop` runs.
+    SEARCH_WORK_IN_PROCESS = _bool("SEARCH_WORK_IN_PROCESS", True)
+    # Folders default to the instance folder (create_app fills them in); several
+    # web hosts must share FILE_STORAGE_DIR.
+    if os.environ.get("FILE_STORAGE_DIR"):
+        FILE_STORAGE_DIR = os.environ["FILE_STORAGE_DIR"]
+    if os.environ.get("SEARCH_INDEX_DIR"):
+        SEARCH_INDEX_DIR = os.environ["SEARCH_INDEX_DIR"]
+    if os.environ.get("MAIL_CAPTURE_DIR"):
+        MAIL_CAPTURE_DIR = os.environ["MAIL_CAPTURE_DIR"]
     STAFF_RESTRICT_TO_QUEUES = _bool("STAFF_RESTRICT_TO_QUEUES")
     TIMEZONE = "America/New_York"
     DEV_MAIL_PAGE = True

@@ -1,9 +1,9 @@
 """`flask mail ...`: the outbox worker and the incoming-mail entry points."""
 
 import os
+import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 import click
@@ -24,7 +24,8 @@ EX_TEMPFAIL = 75
 def send(loop, interval):
     """Send the pending emails in the outbox."""
     total_sent = total_failed = 0
-    while True:
+    stop = _stop_on_signal() if loop else threading.Event()
+    while not stop.is_set():
         try:
             sent, failed = send_pending()
         except Exception:
@@ -39,7 +40,19 @@ def send(loop, interval):
             click.echo(f"sent {total_sent}, failed {total_failed}")
             return
         if not sent and not failed:
-            time.sleep(interval)
+            stop.wait(interval)
+
+
+def _stop_on_signal():
+    """SIGTERM/SIGINT end the loop once the batch in hand is sent and recorded.
+
+    Killing a worker between the SMTP server's acceptance and the "sent" commit
+    would send that email again after the lease; a stop signal never does.
+    """
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
 
 
 @mail_cli.command("ingest")
