@@ -62,12 +62,16 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    external_url = app.config["EXTERNAL_URL"]
+    app.config["EXTERNAL_URL"] = base_url  # links in captured mail lead to this server
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base_url
     finally:
         server.shutdown()
         thread.join()
         app.config["WTF_CSRF_ENABLED"] = False
+        app.config["EXTERNAL_URL"] = external_url
 
 
 class Browser:
