@@ -225,6 +225,8 @@ def test_supervisor_reads_reports_and_admin_opens_administration(browser, people
         _narrow(browser, width)
         _check_pages(browser, (("/staff/admin/queues", "admin-queues"), ("/staff/audit/", "audit-log"),
                                ("/staff/mail/outbox", "mail-outbox"), ("/staff/mail/inbound", "mail-inbound")))
+    page.goto("/staff/mail/outbox")
+    expect(page.locator("main")).to_contain_text("given up after 2 days.")
 
 
 def _check_pages(b, pages):
