@@ -16,8 +16,9 @@ Rules (DESIGN §1):
 - a tracking link (askiso/inquiries) opens one case: its public messages and files.
 """
 
-from flask import abort, current_app
-from sqlalchemy import and_, exists, false, or_, select
+from flask import abort, current_app, has_request_context, request
+from sqlalchemy import and_, event, exists, false, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from askiso.cams.models import Membership
 from askiso.cases.models import Attachment, Case, CaseContact, Message, QueueMember
@@ -87,15 +88,57 @@ def can_view_case(viewer, case):
         return False
     if viewer.is_staff and not _restricted_to_queues(viewer):
         return True
-    stmt = select(Case.id).where(Case.id == case.id, case_clause(viewer))
-    return db.session.scalar(stmt) is not None
+    cache = _request_cache()
+    key = (viewer.id, case.id)
+    if key not in cache:
+        stmt = select(Case.id).where(Case.id == case.id, case_clause(viewer))
+        cache[key] = db.session.scalar(stmt) is not None
+    return cache[key]
+
+
+def _request_cache():
+    """Answers of can_view_case for this request; any write empties it.
+
+    A page asks several times about the same case (messages, files, the rules
+    for each button); one query answers them all until something changes.
+    Kept on the request object, not `g`, which may outlive a request.
+    """
+    if not has_request_context():
+        return {}
+    cache = getattr(request, "_visibility_cache", None)
+    if cache is None:
+        cache = request._visibility_cache = {}
+    return cache
+
+
+def _forget_answers():
+    if has_request_context():
+        request._visibility_cache = {}
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, flush_context):
+    _forget_answers()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _after_bulk_write(state):
+    if state.is_update or state.is_delete or state.is_insert:
+        _forget_answers()
 
 
 def get_case_or_404(number, viewer):
     """Load a case by its number and check the viewer may see it; 404 otherwise."""
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         abort(404)
-    case = db.session.scalar(visible_cases(viewer).where(Case.number == number))
+    # The case page shows these; one joined row instead of a lazy load each.
+    stmt = visible_cases(viewer).where(Case.number == number).options(
+        joinedload(Case.participant),
+        joinedload(Case.request_type),
+        joinedload(Case.topic),
+        joinedload(Case.queue),
+    )
+    case = db.session.scalar(stmt)
     if case is None:
         abort(404)
     return case
