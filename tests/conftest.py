@@ -91,7 +91,7 @@ def _reset_files(app):
     import shutil
     from pathlib import Path
 
-    for key in ("MAIL_CAPTURE_DIR", "FILE_STORAGE_DIR"):
+    for key in ("MAIL_CAPTURE_DIR", "FILE_STORAGE_DIR", "SEARCH_INDEX_DIR"):
         folder = Path(app.config[key])
         if folder.exists():
             shutil.rmtree(folder)

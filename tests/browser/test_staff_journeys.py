@@ -12,6 +12,7 @@ import re
 from playwright.sync_api import expect
 
 from askiso.extensions import db
+from askiso.search.worker import process_queue
 from askiso.staff.models import CannedResponse
 from tests import factories
 from tests.browser.conftest import deliver_mail, find_link
@@ -163,6 +164,7 @@ def test_agent_works_a_case_and_the_participant_answers(browser, new_browser, pe
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_text("The statement is for operating day 2026-03-02.")).to_be_visible()
     assert NOTE not in page.content()
+    process_queue()  # the index writer runs in a worker thread outside tests
     page.goto("/search?q=missing")
     expect(page.get_by_role("link", name=re.compile(number))).to_be_visible()
     assert NOTE not in page.content()
