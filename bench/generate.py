@@ -109,7 +109,22 @@ class Generator:
         self.db.session.commit()
         self.counters()
         self.db.session.commit()
+        self.analyze()
         return time.perf_counter() - started
+
+    def analyze(self):
+        """Planner statistics for the new data (and PostgreSQL's visibility map for index-only scans).
+
+        A live database gets them from autovacuum (PostgreSQL) or a periodic
+        `PRAGMA optimize` (SQLite, docs/operations.md); a bulk load must ask.
+        """
+        print("  analyzing…", flush=True)
+        if self.dialect == "postgresql":
+            with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+        else:
+            self.db.session.execute(text("ANALYZE"))
+            self.db.session.commit()
 
     def participants(self):
         from askiso.cams.models import Participant

@@ -180,8 +180,9 @@ def main():
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200, help="requests per scenario at 1 client")
+    parser.add_argument("--dataset", default=str(RESULTS / "dataset.json"), help="written by bench.generate")
     args = parser.parse_args()
-    dataset = json.loads((RESULTS / "dataset.json").read_text())
+    dataset = json.loads(Path(args.dataset).read_text())
     env = dict(
         os.environ,
         QUERY_COUNT_HEADER="1",

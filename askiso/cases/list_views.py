@@ -11,6 +11,7 @@ from askiso.cases.listing import CaseFilters, company_scope, list_cases, managed
 from askiso.cases.models import STATUS_LABELS, RequestType
 from askiso.core.access import login_required
 from askiso.extensions import db
+from askiso.visibility import managed_cases
 
 
 def _filter_form(participants):
@@ -35,9 +36,9 @@ def _member_participants(user, ids=None):
     return db.session.scalars(stmt).all()
 
 
-def _render_list(endpoint, title, scope, participants, show_submitter):
+def _render_list(endpoint, title, scope, participants, show_submitter, base=None):
     filters = CaseFilters.from_args(request.args)
-    page = list_cases(current_user, scope, filters, cursor=request.args.get("cursor"))
+    page = list_cases(current_user, scope, filters, cursor=request.args.get("cursor"), base=base)
     args = {k: v for k, v in request.args.items() if k != "cursor" and v}
     return render_template(
         "cases/list.html",
@@ -79,4 +80,6 @@ def company_cases():
     if not ids:
         abort(404)
     participants = _member_participants(current_user, ids)
-    return _render_list("cases.company_cases", "Company cases", company_scope(ids), participants, True)
+    return _render_list(
+        "cases.company_cases", "Company cases", company_scope(ids), participants, True, base=managed_cases(current_user)
+    )

@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, func, or_, select, tuple_, union_all
+from sqlalchemy.orm import aliased, selectinload
 
 from askiso.cams.models import Membership
 from askiso.cases.models import STATUSES, Case, CaseContact, RequestType
@@ -60,10 +60,16 @@ class CasePage:
 
 
 def my_scope(viewer):
-    """Cases the person submitted or follows as a contact (their own inquiries included)."""
-    # IN (...) rather than a correlated EXISTS: an index lookup per branch, not a scan of every case.
+    """Cases the person submitted or follows as a contact (their own inquiries included).
+
+    Two disjoint branches (submitted; followed but not submitted), each read in
+    index order on its own and merged: one OR over both would make the
+    database collect and sort every case of the person for each page.
+    """
     contact_of = select(CaseContact.case_id).where(CaseContact.user_id == viewer.id)
-    return or_(Case.submitter_id == viewer.id, Case.id.in_(contact_of))
+    submitted = Case.submitter_id == viewer.id
+    followed = and_(Case.id.in_(contact_of), or_(Case.submitter_id != viewer.id, Case.submitter_id.is_(None)))
+    return (submitted, followed)
 
 
 def managed_participant_ids(viewer):
@@ -81,9 +87,14 @@ def company_scope(participant_ids):
     return Case.participant_id.in_(participant_ids)
 
 
-def _filtered(viewer, scope, filters):
-    """Conditions of the list, the status filter aside (the counts need the rest)."""
-    conditions = [scope]
+def _branches(scope):
+    """A scope is one condition or a tuple of disjoint conditions (see my_scope)."""
+    return tuple(scope) if isinstance(scope, (tuple, list)) else (scope,)
+
+
+def _filtered(viewer, filters):
+    """Conditions of the list's filters, the status filter aside (the counts need the rest)."""
+    conditions = []
     if filters.participant_id is not None:
         conditions.append(Case.participant_id == filters.participant_id)
     if filters.request_type_key:
@@ -100,30 +111,58 @@ def _filtered(viewer, scope, filters):
     return conditions
 
 
-def status_counts(viewer, conditions):
-    """{status: count} over the filtered visible set, in one GROUP BY."""
-    stmt = visible_cases(viewer).with_only_columns(Case.status, func.count(Case.id))
-    rows = db.session.execute(stmt.where(*conditions).group_by(Case.status))
+def status_counts(viewer, conditions, base=None, scope=None):
+    """{status: count} over the filtered visible set, in one statement.
+
+    With several disjoint scope branches the counts are summed over a UNION ALL
+    of the branches, so each branch is counted from its own index.
+    """
+    base = visible_cases(viewer) if base is None else base
+    parts = [base.with_only_columns(Case.status).where(branch, *conditions) for branch in _branches(scope)]
+    if len(parts) == 1:
+        # count(*), not count(id): lets the database answer from an index alone.
+        stmt = base.with_only_columns(Case.status, func.count()).where(*_branches(scope), *conditions)
+        stmt = stmt.group_by(Case.status)
+    else:
+        rows = union_all(*parts).subquery()
+        stmt = select(rows.c.status, func.count()).group_by(rows.c.status)
     counts = dict.fromkeys(STATUSES, 0)
-    counts.update({status: n for status, n in rows})
+    counts.update({status: n for status, n in db.session.execute(stmt)})
     return counts
 
 
-def list_cases(viewer, scope, filters, cursor=None, page_size=PAGE_SIZE):
-    """One page of the list, its status counts and the cursor of the next page."""
-    conditions = _filtered(viewer, scope, filters)
-    counts = status_counts(viewer, conditions)
+def list_cases(viewer, scope, filters, cursor=None, page_size=PAGE_SIZE, base=None):
+    """One page of the list, its status counts and the cursor of the next page.
+
+    `base` is a statement from askiso/visibility.py (visible_cases by default;
+    managed_cases for the company list); `scope` one condition or a tuple of
+    disjoint ones (my_scope).
+    """
+    base = visible_cases(viewer) if base is None else base
+    conditions = _filtered(viewer, filters)
+    counts = status_counts(viewer, conditions, base, scope)
     if filters.status:
         conditions.append(Case.status == filters.status)
     key = SORTS[filters.sort]
-    stmt = visible_cases(viewer).where(*conditions)
     position = decode_cursor(cursor, filters.sort)
     if position is not None:
-        stmt = stmt.where(tuple_(key, Case.id) < tuple_(*position))
-    stmt = stmt.order_by(key.desc(), Case.id.desc()).limit(page_size + 1).options(
-        selectinload(Case.participant),
-        selectinload(Case.request_type),
-        selectinload(Case.submitter),
+        conditions.append(tuple_(key, Case.id) < tuple_(*position))
+    branches = [
+        base.where(branch, *conditions).order_by(key.desc(), Case.id.desc()).limit(page_size + 1)
+        for branch in _branches(scope)
+    ]
+    if len(branches) == 1:
+        stmt, entity = branches[0], Case
+    else:
+        # Each branch walks its own index in order; the union holds at most
+        # (page_size + 1) rows per branch, sorted once more here.
+        merged = union_all(*(b.subquery().select() for b in branches)).subquery()
+        entity = aliased(Case, merged)
+        stmt = select(entity).order_by(merged.c[key.key].desc(), merged.c.id.desc()).limit(page_size + 1)
+    stmt = stmt.options(
+        selectinload(entity.participant),
+        selectinload(entity.request_type),
+        selectinload(entity.submitter),
     )
     rows = db.session.scalars(stmt).all()
     next_cursor = encode_cursor(rows[page_size - 1], filters.sort) if len(rows) > page_size else None

@@ -99,7 +99,11 @@ class Case(db.Model):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_participant_updated", "participant_id", "updated_at", "id"),
+        # Status counts of a company's cases, answered from the index alone.
+        Index("ix_cases_participant_status", "participant_id", "status"),
         Index("ix_cases_submitter_updated", "submitter_id", "updated_at", "id"),
+        # Status counts of "my cases", visibility checked from the index alone.
+        Index("ix_cases_submitter_status", "submitter_id", "participant_id", "status"),
         Index("ix_cases_status_updated", "status", "updated_at", "id"),
         Index("ix_cases_queue_status_due", "queue_id", "status", "resolution_due_at"),
         Index("ix_cases_assignee_status", "assignee_id", "status"),

@@ -1,4 +1,4 @@
-"""`flask backup`, `flask restore`, `flask retention purge`."""
+"""`flask backup`, `flask restore`, `flask retention purge`, `flask analyze`."""
 
 from datetime import timedelta
 
@@ -54,7 +54,20 @@ def purge(sessions_days, tokens_days):
     click.echo(", ".join(f"{name}: {n}" for name, n in counts.items()))
 
 
+@click.command("analyze")
+def analyze_command():
+    """Refresh the query planner's statistics (run daily, and after a bulk load)."""
+    from sqlalchemy import text
+
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
+        if db.engine.dialect.name == "sqlite":
+            conn.execute(text("PRAGMA optimize"))
+    click.echo(f"planner statistics refreshed ({db.engine.dialect.name})")
+
+
 def register(app):
+    app.cli.add_command(analyze_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(retention_cli)

@@ -316,6 +316,8 @@ def upgrade():
         batch_op.create_index('ix_cases_assignee_status', ['assignee_id', 'status'], unique=False)
         batch_op.create_index('ix_cases_first_response_due_id', ['first_response_due_at', 'id'], unique=False)
         batch_op.create_index('ix_cases_participant_updated', ['participant_id', 'updated_at', 'id'], unique=False)
+        batch_op.create_index('ix_cases_participant_status', ['participant_id', 'status'], unique=False)
+        batch_op.create_index('ix_cases_submitter_status', ['submitter_id', 'participant_id', 'status'], unique=False)
         batch_op.create_index('ix_cases_queue_status_due', ['queue_id', 'status', 'resolution_due_at'], unique=False)
         batch_op.create_index('ix_cases_received_id', ['received_at', 'id'], unique=False)
         batch_op.create_index('ix_cases_resolution_due_id', ['resolution_due_at', 'id'], unique=False)
@@ -602,6 +604,8 @@ def downgrade():
         batch_op.drop_index('ix_cases_received_id')
         batch_op.drop_index('ix_cases_queue_status_due')
         batch_op.drop_index('ix_cases_participant_updated')
+        batch_op.drop_index('ix_cases_participant_status')
+        batch_op.drop_index('ix_cases_submitter_status')
         batch_op.drop_index('ix_cases_first_response_due_id')
         batch_op.drop_index('ix_cases_assignee_status')
 

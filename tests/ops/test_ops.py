@@ -182,3 +182,20 @@ def test_retention_purges_dead_tokens_and_sessions_and_audits(app, people):
     assert result.exit_code == 0 and "one_time_tokens: 1" in result.output
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "retention.purged"))
     assert Path  # keep import used
+
+
+def test_analyze_command_gives_the_planner_statistics(app, people):
+    from tests.cases.helpers import new_case
+
+    new_case(people.alpha_user, people.alpha)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["analyze"])
+    assert result.exit_code == 0, result.output
+    if db.engine.dialect.name == "sqlite":
+        analyzed = db.session.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'cases'"))
+    else:
+        db.session.rollback()
+        analyzed = db.session.scalar(
+            text("SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'cases' AND last_analyze IS NOT NULL")
+        )
+    assert analyzed
