@@ -60,3 +60,30 @@ def test_no_viewer_is_an_error_not_everything(people):
     people.alpha_user.is_active = False
     with pytest.raises(VisibilityError):
         visible_cases(people.alpha_user)
+
+
+def test_managed_cases_is_the_external_manager_part_of_visible_cases_only(people):
+    """managed_cases (company lists) never shows what visible_cases would not: everyone in the cast."""
+    from askiso.cams.models import Membership
+    from askiso.cases.models import Case
+    from askiso.visibility import managed_cases
+
+    alpha = new_case(people.alpha_user, people.alpha)
+    beta = new_case(people.beta_user, people.beta)
+    inquiry = new_case(people.outsider, None)
+    db.session.add(Membership(user_id=people.former.id, participant_id=people.beta.id, is_active=False,
+                              is_external_manager=True))
+    db.session.commit()
+
+    def managed(user):
+        return set(db.session.scalars(managed_cases(user).with_only_columns(Case.number)))
+
+    for name in vars(people):
+        person = getattr(people, name)
+        if hasattr(person, "email"):
+            assert managed(person) <= visible_numbers(person), name
+    assert managed(people.alpha_manager) == {alpha.number}
+    assert managed(people.beta_manager) == {beta.number}
+    for person in (people.alpha_user, people.alpha_sa, people.both, people.former, people.outsider, people.agent):
+        assert managed(person) == set(), person.email
+    assert inquiry.number not in managed(people.admin)
