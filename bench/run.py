@@ -181,6 +181,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200, help="requests per scenario at 1 client")
     parser.add_argument("--dataset", default=str(RESULTS / "dataset.json"), help="written by bench.generate")
+    parser.add_argument("--only", default="", help="comma-separated parts of scenario names to run (default: all)")
     args = parser.parse_args()
     dataset = json.loads(Path(args.dataset).read_text())
     env = dict(
@@ -189,14 +190,17 @@ def main():
         MAIL_SEND_IN_PROCESS="0",
         RATELIMIT_ENABLED="0",
         ACCESS_LOG="0",
-        SEARCH_WORKER_IN_PROCESS="0",
+        SEARCH_WORK_IN_PROCESS="0",
     )
     scenarios.prepare(dataset)
     app = start_server("wsgi:app", APP_PORT, env)
     floor = start_server("bench.floor:create_floor()", FLOOR_PORT, env)
     rows = []
     try:
+        wanted = [part.strip() for part in args.only.split(",") if part.strip()]
         for name, make_client, step, floor_step in scenarios.build(dataset, APP_PORT, FLOOR_PORT):
+            if wanted and not any(part in name for part in wanted):
+                continue
             for clients in (1, 8):
                 per_client = max(args.requests // clients, 10)
                 result = run_scenario(make_client, step, clients, per_client)

@@ -53,5 +53,24 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_write_lock_before_savepoint(conn, name):
+    """On SQLite, a SAVEPOINT outside a transaction starts a *deferred* one.
+
+    Its first read pins a snapshot; when another process commits before this
+    transaction's first write, SQLite refuses the write at once with "database
+    is locked" (busy_timeout does not apply to a stale snapshot). Eight
+    clients submitting cases lost half their requests to this. Taking the
+    write lock first (BEGIN IMMEDIATE, which does wait for busy_timeout) makes
+    the savepoint's transaction wait its turn instead. Reads outside such
+    transactions are unaffected.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
 def is_postgres(engine):
     return engine.dialect.name == "postgresql"
