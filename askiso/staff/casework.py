@@ -19,13 +19,17 @@ from askiso.visibility import visible_cases, visible_messages
 
 
 def merge_candidates(case, viewer, limit=50):
-    """Other open-or-recent cases of the same participant (or inquirer) to merge into."""
+    """Other recently active cases of the same participant (or inquirer) to merge into.
+
+    Most recently updated first: read in the order of the (participant, updated)
+    and (submitter, updated) indexes, so a company with 60,000 cases costs 50 rows.
+    """
     stmt = visible_cases(viewer).where(Case.id != case.id, Case.merged_into_id.is_(None))
     if case.participant_id is not None:
         stmt = stmt.where(Case.participant_id == case.participant_id)
     else:
         stmt = stmt.where(Case.participant_id.is_(None), Case.submitter_id == case.submitter_id)
-    return db.session.scalars(stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit)).all()
+    return db.session.scalars(stmt.order_by(Case.updated_at.desc(), Case.id.desc()).limit(limit)).all()
 
 
 def _check_mergeable(duplicate, target):
