@@ -8,7 +8,7 @@ from askiso.auth.models import user_by_email
 from askiso.cases import pending, rules, services
 from askiso.cases.blueprint import bp
 from askiso.cases.forms import CloseForm, ContactForm, RemoveContactForm, ReopenForm, ReplyForm, show_errors
-from askiso.cases.models import Attachment, Message
+from askiso.cases.models import Attachment, Case, CaseContact, Message
 from askiso.cases.storage import storage
 from askiso.cases.submit_views import uploaded_files
 from askiso.core.access import login_required
@@ -16,6 +16,9 @@ from askiso.extensions import db
 from askiso.visibility import get_attachment_or_404, get_case_or_404, visible_attachments, visible_messages
 
 NOT_A_COLLEAGUE = "Only colleagues of the same company can be added as contacts."
+
+# The page lists who follows the case by name: contacts and their accounts in one query.
+PAGE_LOADS = (selectinload(Case.contacts).joinedload(CaseContact.user),)
 
 
 def conversation(case):
@@ -83,7 +86,7 @@ def render_case(case, status=200, **forms):
 @login_required
 def view(number):
     """A case: its details, the public conversation, and what you may do with it."""
-    return render_case(get_case_or_404(number, current_user))
+    return render_case(get_case_or_404(number, current_user, *PAGE_LOADS))
 
 
 def _to_case(case, anchor=None):
@@ -94,7 +97,7 @@ def _to_case(case, anchor=None):
 @login_required
 def reply(number):
     """Add a public reply, with files; replies always land, whatever changed meanwhile."""
-    case = get_case_or_404(number, current_user)
+    case = get_case_or_404(number, current_user, *PAGE_LOADS)
     form = ReplyForm()
     if not form.validate():
         return render_case(case, 400, reply_form=form)
@@ -134,7 +137,7 @@ def _expected_version(form):
 
 def _lifecycle(number, form_class, form_name, action, done_message):
     """Close or reopen with the version the page showed; a stale page keeps the typed reason."""
-    case = get_case_or_404(number, current_user)
+    case = get_case_or_404(number, current_user, *PAGE_LOADS)
     form = form_class()
     if not form.validate():
         return render_case(case, 400, **{form_name: form})
@@ -142,7 +145,7 @@ def _lifecycle(number, form_class, form_name, action, done_message):
         action(case, form.reason.data, _expected_version(form))
     except services.StaleCase as exc:
         db.session.rollback()
-        case = get_case_or_404(number, current_user)
+        case = get_case_or_404(number, current_user, *PAGE_LOADS)
         return render_case(case, 409, stale=str(exc), **{form_name: form})
     except services.InvalidCase as exc:
         show_errors(form, exc.errors)
@@ -183,7 +186,7 @@ def reopen(number):
 @login_required
 def add_contact(number):
     """Add a colleague of the same company as a contact, by email."""
-    case = get_case_or_404(number, current_user)
+    case = get_case_or_404(number, current_user, *PAGE_LOADS)
     form = ContactForm()
     if not form.validate():
         return render_case(case, 400, contact_form=form)

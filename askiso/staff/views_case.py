@@ -3,8 +3,9 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
-from askiso.cases.models import Case
+from askiso.cases.models import Case, CaseContact, Message
 from askiso.cases.services import CaseError, IncomingFile, InvalidCase, StaleCase, add_message
 from askiso.core.access import staff_required
 from askiso.core.timeutil import utcnow
@@ -13,6 +14,12 @@ from askiso.staff import casework, services, sla
 from askiso.staff.blueprint import bp
 from askiso.staff.forms import AssignForm, MergeForm, PriorityForm, ReplyForm, StatusForm, TransferForm
 from askiso.visibility import get_case_or_404, visible_attachments, visible_cases, visible_messages
+
+
+def _page_loads():
+    """What the page shows besides the case's own many-to-ones, loaded with the case:
+    contacts with their names, the inquiry contact (a backref, so built on use)."""
+    return selectinload(Case.contacts).joinedload(CaseContact.user), joinedload(Case.inquiry_contact)
 
 
 def _int(value):
@@ -50,7 +57,7 @@ def _action_forms(case):
 
 def _render_case(case, status=200, reply=None, note=None, collision=None):
     snap = casework.snapshot(case)
-    messages = db.session.scalars(visible_messages(current_user, case)).all()
+    messages = db.session.scalars(visible_messages(current_user, case).options(selectinload(Message.author))).all()
     files = db.session.scalars(visible_attachments(current_user, case)).all()
     forms = _reply_forms(case, snap, reply, note)
     canned = services.canned_for(case)
@@ -80,7 +87,7 @@ def _group(files):
 @staff_required
 def case(number):
     """The staff case page: the whole conversation, internal notes included."""
-    return _render_case(get_case_or_404(number, current_user))
+    return _render_case(get_case_or_404(number, current_user, *_page_loads()))
 
 
 def _incoming_files(field_name):
@@ -91,7 +98,7 @@ def _incoming_files(field_name):
 @staff_required
 def reply(number):
     """A public reply (emailed) or, with ?internal=1 in the form, an internal note."""
-    case = get_case_or_404(number, current_user)
+    case = get_case_or_404(number, current_user, *_page_loads())
     internal = request.form.get("kind") == "note"
     prefix = "note" if internal else "reply"
     form = ReplyForm(prefix=prefix)
