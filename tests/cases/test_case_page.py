@@ -167,3 +167,17 @@ def test_file_names_are_rendered_escaped(world, client_for):
     db.session.commit()
     html = client_for(world.alpha_user).get(f"/cases/{world.case.number}").text
     assert "<img src=x" not in html and "img src=x onerror=alert(1)_.pdf" in html
+
+
+def test_markdown_cache_gives_the_same_sanitised_html_and_skips_long_texts():
+    from askiso.core import markdown
+
+    hostile = '<script>alert(1)</script> [y](javascript:alert(3)) **bold**'
+    markdown._cached.cache_clear()
+    first, again = markdown.render_markdown(hostile), markdown.render_markdown(hostile)
+    assert first == again and "<script>" not in first and "<strong>bold</strong>" in first
+    assert markdown._cached.cache_info().hits == 1
+    long_text = hostile + " word" * markdown.CACHE_TEXT_LIMIT
+    long_html = markdown.render_markdown(long_text)
+    assert "<script>" not in long_html and "<strong>bold</strong>" in long_html
+    assert markdown._cached.cache_info().currsize == 1  # the long text was not kept
