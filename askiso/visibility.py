@@ -167,6 +167,8 @@ def get_case_or_404(number, viewer, *options):
     case = db.session.scalar(stmt)
     if case is None:
         abort(404)
+    # Loaded through visible_cases: can_view_case need not ask again this request.
+    _request_cache()[(viewer.id, case.id)] = True
     return case
 
 
