@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import current_app, request, session
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from askiso.auth.models import User, UserSession
 from askiso.core.timeutil import utcnow
@@ -54,8 +55,11 @@ def current_session_row():
     token = session.get(SESSION_KEY)
     row = None
     if token:
+        # The user comes in the same row (load_user_from_session then finds it in the session).
         row = db.session.scalar(
-            select(UserSession).where(UserSession.token_hash == hash_token(token), UserSession.ended_at.is_(None))
+            select(UserSession)
+            .where(UserSession.token_hash == hash_token(token), UserSession.ended_at.is_(None))
+            .options(joinedload(UserSession.user))
         )
         if row is not None and not _still_valid(row):
             end_session_row(row, "expired")
