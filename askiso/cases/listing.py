@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, tuple_, union_all
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from askiso.cams.models import Membership
 from askiso.cases.models import STATUSES, Case, CaseContact, RequestType
@@ -147,22 +147,28 @@ def list_cases(viewer, scope, filters, cursor=None, page_size=PAGE_SIZE, base=No
     position = decode_cursor(cursor, filters.sort)
     if position is not None:
         conditions.append(tuple_(key, Case.id) < tuple_(*position))
-    branches = [
-        base.where(branch, *conditions).order_by(key.desc(), Case.id.desc()).limit(page_size + 1)
-        for branch in _branches(scope)
-    ]
+    branches = _branches(scope)
     if len(branches) == 1:
-        stmt, entity = branches[0], Case
+        stmt = base.where(branches[0], *conditions)
     else:
-        # Each branch walks its own index in order; the union holds at most
-        # (page_size + 1) rows per branch, sorted once more here.
-        merged = union_all(*(b.subquery().select() for b in branches)).subquery()
-        entity = aliased(Case, merged)
-        stmt = select(entity).order_by(merged.c[key.key].desc(), merged.c.id.desc()).limit(page_size + 1)
-    stmt = stmt.options(
-        selectinload(entity.participant),
-        selectinload(entity.request_type),
-        selectinload(entity.submitter),
+        # Each branch walks its own index in order and gives at most
+        # (page_size + 1) ids; the page is the best of those, loaded once.
+        ids = [
+            base.with_only_columns(Case.id.label("id"), key.label("k"))
+            .where(branch, *conditions)
+            .order_by(key.desc(), Case.id.desc())
+            .limit(page_size + 1)
+            .subquery()
+            .select()
+            for branch in branches
+        ]
+        merged = union_all(*ids).subquery()
+        best = select(merged.c.id).order_by(merged.c.k.desc(), merged.c.id.desc()).limit(page_size + 1)
+        stmt = select(Case).where(Case.id.in_(best))
+    stmt = stmt.order_by(key.desc(), Case.id.desc()).limit(page_size + 1).options(
+        selectinload(Case.participant),
+        selectinload(Case.request_type),
+        selectinload(Case.submitter),
     )
     rows = db.session.scalars(stmt).all()
     next_cursor = encode_cursor(rows[page_size - 1], filters.sort) if len(rows) > page_size else None
