@@ -35,13 +35,18 @@ def work(loop, interval):
 
 
 @search_cli.command("reindex")
-def reindex_command():
+@click.option(
+    "--procs",
+    type=click.IntRange(1, 64),
+    help="Whoosh: processes (default: one per CPU); postgres: chunks built at once, one connection each (default 1).",
+)
+def reindex_command(procs):
     """Rebuild the search index from the database (search keeps answering meanwhile)."""
     total = len(all_case_ids())
     click.echo(f"Rebuilding the {backend_name()} search index for {total} case(s)…")
     started = time.monotonic()
     with click.progressbar(length=total, label="Indexing", show_pos=True) as bar:
-        count = reindex(progress=bar.update)
+        count = reindex(progress=bar.update, procs=procs)
     click.echo(f"Indexed {count} case(s) in {time.monotonic() - started:.1f} s.")
 
 

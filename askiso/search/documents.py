@@ -4,8 +4,13 @@ The same builder feeds both backends and the result snippets, so a snippet
 never shows text that the index was not allowed to hold for that person:
 internal notes and internal files go only into `internal_text`, and are not
 even loaded when the reader is not staff.
+
+The PostgreSQL rebuild builds the same texts in SQL
+(askiso/search/backends/postgres_rebuild.py): a change here must be made
+there too (tests/search/test_pg_rebuild.py compares both).
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -59,12 +64,19 @@ def _join(parts):
     return "\n".join(p for p in (_clean(x) for x in parts if x is not None) if p)
 
 
+def _field_text(value):
+    # A list or dict nested in a list or dict is indexed as its JSON text,
+    # which is what the column holds: the PostgreSQL rebuild reads that text.
+    return json.dumps(value) if isinstance(value, (list, tuple, dict)) else str(value)
+
+
 def _field_values(values):
+    # The PostgreSQL rebuild does the same in SQL (postgres_rebuild._FIELD_VALUES).
     for value in (values or {}).values():
         if isinstance(value, (list, tuple)):
-            yield from (str(v) for v in value)
+            yield from (_field_text(v) for v in value)
         elif isinstance(value, dict):
-            yield from (str(v) for v in value.values())
+            yield from (_field_text(v) for v in value.values())
         elif value not in (None, ""):
             yield str(value)
 

@@ -90,12 +90,16 @@ def iter_all_documents(case_ids=None, chunk=200, release=False):
             db.session.expunge_all()
 
 
-def reindex(progress=None):
+def reindex(progress=None, procs=None):
     """Rebuild the whole index from the database; returns the number of cases.
 
-    `progress(n)` is called after each case (for a progress bar).
+    `progress(n)` is called as cases are indexed (for a progress bar).
+    PostgreSQL rebuilds set-based in SQL, `procs` chunks at once (default 1).
     """
     backend = get_backend()
+    rebuild_from_database = getattr(backend, "rebuild_from_database", None)
+    if rebuild_from_database is not None:
+        return rebuild_from_database(progress=progress, jobs=procs or 1)
     ids = all_case_ids()
 
     def documents():

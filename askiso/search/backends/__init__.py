@@ -5,8 +5,9 @@ A backend offers:
 - `writer()`: a context manager yielding an object with `update(doc)` and
   `delete(case_id)`; the index changes are durable when the block exits
   without error. It raises `WriterBusy` when another writer holds the lock.
-- `rebuild(case_ids, progress)`: the whole index from the database while
-  searches keep being answered.
+- `rebuild(documents)` (Whoosh) or `rebuild_from_database(progress)`
+  (PostgreSQL, set-based in SQL): the whole index from the database while
+  searches keep being answered; returns the number of cases indexed.
 - `search(viewer, parsed, offset, limit)`: `(hits, total)`, ranked, newest
   first on ties, restricted to the viewer's scope and the parsed filters.
 - `snippet(hit, doc, staff)`: `(Markup or None, from_internal)`.

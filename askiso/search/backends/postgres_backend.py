@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from askiso.cases.models import Case
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
-from askiso.search.backends import Hit, WriterBusy
+from askiso.search.backends import Hit, WriterBusy, postgres_rebuild
 from askiso.search.documents import MARK_END, MARK_START
 from askiso.search.models import CaseSearch
 from askiso.search.query import plain_snippet, render_snippet, sql_filters
@@ -85,22 +85,16 @@ class PostgresBackend:
             raise WriterBusy("another search writer is running")
         yield _Batch()
 
-    def rebuild(self, documents):
-        count = 0
-        for doc in documents:
-            with self._wait_writer() as batch:
-                batch.update(doc)
-            count += 1
-            if count % 200 == 0:
-                db.session.commit()
-        db.session.execute(delete(CaseSearch).where(~CaseSearch.case_id.in_(select(Case.id))))
-        db.session.commit()
-        return count
+    def rebuild_from_database(self, progress=None, jobs=1):
+        """Rebuild `case_search` set-based in SQL into a fresh table, then swap.
 
-    @contextmanager
-    def _wait_writer(self):
-        db.session.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK_KEY)))
-        yield _Batch()
+        Searches keep answering from the old table meanwhile; the queue
+        worker waits (its rows stay queued). See postgres_rebuild.py.
+        `progress(n)` is called after each chunk of n cases; `jobs` chunks
+        are built at once.
+        """
+        db.session.commit()  # the rebuild runs on connections of its own; hold no lock here
+        return postgres_rebuild.rebuild(db.engine, WRITER_LOCK_KEY, progress=progress, jobs=jobs)
 
     def search(self, viewer, parsed, offset, limit):
         staff = can_see_internal(viewer)
