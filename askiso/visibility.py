@@ -73,23 +73,41 @@ def visible_cases(viewer):
     return select(Case).where(case_clause(viewer))
 
 
+def managed_participant_ids(viewer):
+    """Ids of the participants where the viewer is an active External Manager (asked once a request)."""
+    _require_viewer(viewer)
+    if viewer.is_staff:
+        return ()
+    cache = _request_cache()
+    key = ("managed", viewer.id)
+    if key not in cache:
+        cache[key] = tuple(
+            db.session.scalars(
+                select(Membership.participant_id)
+                .where(
+                    Membership.user_id == viewer.id,
+                    Membership.is_active.is_(True),
+                    Membership.is_external_manager.is_(True),
+                )
+                .order_by(Membership.participant_id)
+            )
+        )
+    return cache[key]
+
+
 def managed_cases(viewer):
     """The cases of the participants where the viewer is an active External Manager.
 
     The External Manager branch of case_clause on its own: a subset of
     visible_cases(viewer) by the rule itself. Company lists and their status
-    counts start here, so that counting a large company's cases reads only the
+    counts start here, with the participant ids as plain values, so that
+    counting a large company's cases is one ordered read of the
     (participant_id, status) index instead of testing every branch per case.
     """
-    _require_viewer(viewer)
-    if viewer.is_staff:
+    ids = managed_participant_ids(viewer)
+    if not ids:
         return select(Case).where(false())
-    managed = select(Membership.participant_id).where(
-        Membership.user_id == viewer.id,
-        Membership.is_active.is_(True),
-        Membership.is_external_manager.is_(True),
-    )
-    return select(Case).where(Case.participant_id.in_(managed))
+    return select(Case).where(Case.participant_id.in_(ids))
 
 
 def all_cases():

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select, tuple_, union_all
 from sqlalchemy.orm import selectinload
 
-from askiso.cams.models import Membership
+from askiso import visibility
 from askiso.cases.models import STATUSES, Case, CaseContact, RequestType
 from askiso.extensions import db
 from askiso.visibility import visible_cases
@@ -73,14 +73,8 @@ def my_scope(viewer):
 
 
 def managed_participant_ids(viewer):
-    """Participants where the person is an active External Manager."""
-    return db.session.scalars(
-        select(Membership.participant_id).where(
-            Membership.user_id == viewer.id,
-            Membership.is_active.is_(True),
-            Membership.is_external_manager.is_(True),
-        )
-    ).all()
+    """Participants where the person is an active External Manager (askiso/visibility.py)."""
+    return list(visibility.managed_participant_ids(viewer))
 
 
 def company_scope(participant_ids):
