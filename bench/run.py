@@ -127,6 +127,8 @@ def summarize(latencies, statuses, queries, errors, wall):
 def start_server(target, port, env, workers=2):
     command = [
         str(ROOT / ".venv/bin/gunicorn"),
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
         "--workers",
         str(workers),
         "--bind",

@@ -148,7 +148,8 @@ class Shape:
         cmds = {"smtp": [str(VENV_BIN / "python"), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{SMTP_PORT}",
                          "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)]}
         for port in WEB_PORTS:
-            cmds[f"web-{port}"] = [str(VENV_BIN / "gunicorn"), "--workers", "2", "--threads", "4",
+            cmds[f"web-{port}"] = [str(VENV_BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+                                   "--workers", "2", "--threads", "4",
                                    "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10", "wsgi:app"]
         for n in range(1, MAIL_WORKERS + 1):
             cmds[f"mail-{n}"] = [*flask, "mail", "send", "--loop", "--interval", "1"]

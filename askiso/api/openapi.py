@@ -4,8 +4,6 @@ the marshmallow schemas they validate and answer with (apispec)."""
 import re
 from functools import wraps
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, request
 
 from askiso.api import schemas
@@ -96,7 +94,10 @@ def _body_object(multipart_allowed):
 
 
 def build_spec(app):
-    """The OpenAPI document of every API view, as a dict."""
+    """The OpenAPI document of every API view, as a dict (built on the first request for it)."""
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
     spec = APISpec(
         title="Ask ISO API",
         version=API_VERSION,

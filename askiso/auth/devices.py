@@ -2,8 +2,6 @@
 
 from functools import lru_cache
 
-from ua_parser import parse
-
 
 @lru_cache(maxsize=512)
 def describe_user_agent(ua_string):
@@ -11,6 +9,8 @@ def describe_user_agent(ua_string):
     ua_string = (ua_string or "").strip()
     if not ua_string:
         return "Unknown browser"
+    from ua_parser import parse  # its regex tables: loaded where sessions are listed, not at start-up
+
     result = parse(ua_string[:300])
     browser = _name(result.user_agent)
     system = _name(result.os)

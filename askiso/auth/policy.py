@@ -7,8 +7,6 @@ product's name) and say why.
 
 import re
 
-from zxcvbn import zxcvbn
-
 from askiso.auth.passwords import MAX_LENGTH, MIN_LENGTH
 
 PRODUCT_WORDS = ["ask iso", "askiso", "iso", "iso-ne", "iso new england", "ask", "participant"]
@@ -28,6 +26,8 @@ def password_problems(password, *, email=None, name=None):
         compact = re.sub(r"[^a-z0-9]", "", word.lower())
         if len(compact) >= 4 and compact in lowered and len(lowered) - len(compact) < 8:
             return ["Do not build the password from your email, your name or the product's name."]
+    from zxcvbn import zxcvbn  # ~12 MB of word lists: loaded by the first password check, not by every worker
+
     result = zxcvbn(password[:100], user_inputs=personal + PRODUCT_WORDS)
     if result["score"] < MIN_SCORE:
         feedback = result.get("feedback") or {}

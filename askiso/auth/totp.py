@@ -3,7 +3,6 @@
 import secrets
 
 import pyotp
-import segno
 from sqlalchemy import select
 
 from askiso.auth.models import RecoveryCode
@@ -25,6 +24,8 @@ def provisioning_uri(user, secret):
 
 def qr_svg(uri):
     """The enrolment QR code as an inline SVG document (rendered by segno)."""
+    import segno  # enrolment only
+
     return segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff")
 
 

@@ -15,7 +15,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 
 
-CACHE_TEXT_LIMIT = 8192  # characters; longer texts are rendered each time
+CACHE_TEXT_LIMIT = 2048  # characters; longer texts are rendered each time
 
 
 def render_markdown(text):
@@ -25,9 +25,10 @@ def render_markdown(text):
 
 
 # A pure function of the text: a case page with 30 messages rendered them all
-# on every view (a quarter of its time). Bounded (2,048 texts of at most 8 KB),
-# so a worker's memory stays flat.
-@lru_cache(maxsize=2048)
+# on every view (a quarter of its time). Bounded (1,024 texts of at most 2,048
+# characters: at most ~10 MB per worker, measured with non-ASCII text; 2,048 of
+# 8 KB could hold ~80 MB), so a worker's memory stays flat and small.
+@lru_cache(maxsize=1024)
 def _cached(text):
     return _render(text)
 

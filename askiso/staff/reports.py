@@ -12,8 +12,6 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-import pygal
-from pygal.style import Style
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as sql_case
 
@@ -210,13 +208,26 @@ def build_report(viewer, f):
 
 # ---------------------------------------------------------------- charts and CSV
 
-CHART_STYLE = Style(background="white", plot_background="white", colors=("#1d4ed8", "#15803d", "#b45309"),
-                    font_family="system-ui, sans-serif")
+CHART_STYLE = {
+    "background": "white",
+    "plot_background": "white",
+    "colors": ("#1d4ed8", "#15803d", "#b45309"),
+    "font_family": "system-ui, sans-serif",
+}
 
 
 def _chart(kind, title):
-    return kind(style=CHART_STYLE, title=title, js=[], disable_xml_declaration=False, show_legend=True,
-                width=800, height=360, x_label_rotation=30, print_values=False, legend_at_bottom=True)
+    """A pygal chart of class `kind` ("Bar", "HorizontalBar") in the site's style.
+
+    pygal (70+ modules) is imported here, by the reports page, not by every worker at start-up.
+    """
+    import pygal
+    from pygal.style import Style
+
+    return getattr(pygal, kind)(
+        style=Style(**CHART_STYLE), title=title, js=[], disable_xml_declaration=False, show_legend=True,
+        width=800, height=360, x_label_rotation=30, print_values=False, legend_at_bottom=True,
+    )
 
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
@@ -228,7 +239,7 @@ def _render(chart):
 
 
 def weekly_chart_svg(weeks):
-    chart = _chart(pygal.Bar, "Cases opened and closed per week")
+    chart = _chart("Bar", "Cases opened and closed per week")
     chart.x_labels = [w for w, _, _ in weeks]
     chart.add("Opened", [o for _, o, _ in weeks])
     chart.add("Closed", [c for _, _, c in weeks])
@@ -236,7 +247,7 @@ def weekly_chart_svg(weeks):
 
 
 def backlog_chart_svg(backlog):
-    chart = _chart(pygal.HorizontalBar, "Open cases by queue")
+    chart = _chart("HorizontalBar", "Open cases by queue")
     for name, n in backlog:
         chart.add(name, n)
     return _render(chart)

@@ -6,12 +6,14 @@ import uuid
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from askiso import create_app
 from askiso.extensions import db
+from askiso.ops.routes import _migrations_at_head, script_heads
 
 
 @pytest.fixture
@@ -39,8 +41,46 @@ def test_upgrade_matches_models_and_downgrades(empty_database_url, tmp_path):
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             drift = compare_metadata(context, db.metadata)
         assert drift == [], f"models and migrations disagree: {drift}"
+        assert _migrations_at_head()  # what /readyz reports
         downgrade(revision="base")
+        assert not _migrations_at_head()
         with db.engine.connect() as conn:
             left = set(inspect(conn).get_table_names()) - {"alembic_version"}
         assert left == set()
         db.engine.dispose()
+
+
+def test_db_command_group_works_though_flask_migrate_loads_on_first_use(tmp_path):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite:///" + str(tmp_path / "cli.db"))
+    result = app.test_cli_runner().invoke(args=["db", "--directory", app.extensions["migrate"].directory, "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert _migrations_at_head()
+        db.engine.dispose()
+    result = app.test_cli_runner().invoke(args=["db", "--help"])
+    assert result.exit_code == 0 and "upgrade" in result.output and "--directory" in result.output
+
+
+def test_readiness_reads_the_same_heads_as_alembic(tmp_path):
+    """/readyz reads the scripts' heads without alembic; alembic must agree, branches and merges included."""
+    app = create_app("testing")
+    directory = app.extensions["migrate"].directory
+    assert script_heads(directory) == set(ScriptDirectory(directory).get_heads())
+
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    scripts = {
+        "a": "revision = 'a1'\ndown_revision = None\n",
+        "b": "revision: str = 'b2'\ndown_revision: str | None = 'a1'\n",
+        "c": "revision = 'c3'\ndown_revision = 'a1'\n",
+        "d": "revision = 'd4'\ndown_revision = ('b2', 'c3')\n",
+        "e": "revision = 'e5'\ndown_revision = 'a1'\n",
+    }
+    for name, text_ in scripts.items():
+        (versions / f"{name}.py").write_text(
+            text_ + "branch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    pass\n\n\n"
+            "def downgrade():\n    pass\n"
+        )
+    expected = set(ScriptDirectory(str(tmp_path)).get_heads())
+    assert expected == {"d4", "e5"}
+    assert script_heads(str(tmp_path)) == expected

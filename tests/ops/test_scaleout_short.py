@@ -75,8 +75,9 @@ def instances(app, people):
     ports = [_free_port(), _free_port()]
     procs = [
         subprocess.Popen(  # noqa: S603
-            [str(ROOT / ".venv/bin/gunicorn"), "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-             "wsgi:app"], cwd=ROOT, env=_env(app), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), "--workers", "1",
+             "--threads", "4", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+            cwd=ROOT, env=_env(app), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for port in ports
     ]
     try:

@@ -18,6 +18,7 @@ from pathlib import Path
 from whoosh import highlight, index, qparser
 from whoosh.analysis import IDTokenizer, LowercaseFilter, StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.query import And, NullQuery, Or, Term
 from whoosh.sorting import FieldFacet, ScoreFacet
 from whoosh.util.filelock import FcntlLock
@@ -97,7 +98,9 @@ class WhooshStore:
     def open(self):
         """The live index; raises SearchUnavailable when it cannot be used."""
         try:
-            ix = index.open_dir(str(self.link))
+            # Not memory-mapped: Whoosh copies each mapped compound segment into a BytesIO on every
+            # open (the whole index in memory per search); plain file reads do not.
+            ix = FileStorage(str(self.link), supports_mmap=False).open_index()
             if set(ix.schema.names()) != set(SCHEMA.names()):
                 raise SearchUnavailable("the index was built with another schema")
             ix.doc_count()  # reads the segment list: a damaged index fails here
