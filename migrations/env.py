@@ -51,6 +51,31 @@ def get_metadata():
     return target_db.metadata
 
 
+def _add_expression_indexes(script):
+    """Add the models' expression indexes, which autogenerate skips on SQLite.
+
+    scripts/regen-migration.sh generates the initial migration from an empty
+    SQLite database, which cannot reflect an index on an expression, so
+    alembic leaves such indexes out (e.g. the GIN index on
+    `case_search.public || internal`). Only valid for a migration that
+    creates the tables (the initial one), which is the only kind generated.
+    """
+    from alembic.operations import ops
+    from sqlalchemy import Column
+
+    created = {
+        op.table_name for op in script.upgrade_ops.ops if isinstance(op, ops.CreateTableOp)
+    }
+    for table in get_metadata().sorted_tables:
+        if table.name not in created:
+            continue
+        for index in sorted(table.indexes, key=lambda i: i.name):
+            if all(isinstance(e, Column) for e in index.expressions):
+                continue
+            script.upgrade_ops.ops.append(ops.CreateIndexOp.from_index(index))
+            script.downgrade_ops.ops.insert(0, ops.DropIndexOp.from_index(index))
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -86,6 +111,8 @@ def run_migrations_online():
     def process_revision_directives(context, revision, directives):
         if getattr(config.cmd_opts, 'autogenerate', False):
             script = directives[0]
+            if context.dialect.name == 'sqlite':
+                _add_expression_indexes(script)
             if script.upgrade_ops.is_empty():
                 directives[:] = []
                 logger.info('No changes in schema detected.')

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from askiso.cases.models import Case
 from askiso.extensions import db
-from askiso.search.backends import get_backend
+from askiso.search.backends import MoreThan, get_backend
 from askiso.search.documents import load_documents
 from askiso.search.query import parse_query, plain_snippet, sql_filters
 from askiso.search.scope import scope_clause, viewer_scope
@@ -31,6 +31,11 @@ class SearchPage:
     total: int = 0
     page: int = 1
     per_page: int = PAGE_SIZE
+
+    @property
+    def total_is_partial(self):
+        """True when the engine stopped counting: more than `total` cases match."""
+        return isinstance(self.total, MoreThan)
 
     @property
     def pages(self):

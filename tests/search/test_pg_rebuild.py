@@ -168,9 +168,9 @@ def test_sql_builds_the_same_texts_and_vectors_as_the_documents(postgres, people
 
 def _snapshot():
     return db.session.execute(
-        select(CaseSearch.case_id, cast(CaseSearch.public, Text), cast(CaseSearch.internal, Text)).order_by(
-            CaseSearch.case_id
-        )
+        select(
+            CaseSearch.case_id, cast(CaseSearch.public, Text), cast(CaseSearch.internal, Text), CaseSearch.updated_at
+        ).order_by(CaseSearch.case_id)
     ).all()
 
 

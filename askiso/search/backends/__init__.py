@@ -9,7 +9,8 @@ A backend offers:
   (PostgreSQL, set-based in SQL): the whole index from the database while
   searches keep being answered; returns the number of cases indexed.
 - `search(viewer, parsed, offset, limit)`: `(hits, total)`, ranked, newest
-  first on ties, restricted to the viewer's scope and the parsed filters.
+  first on ties, restricted to the viewer's scope and the parsed filters;
+  `total` may be a `MoreThan` (PostgreSQL ranks the newest matches only).
 - `snippet(hit, doc, staff)`: `(Markup or None, from_internal)`.
 """
 
@@ -24,6 +25,10 @@ BACKENDS = ("whoosh", "postgres")
 
 class WriterBusy(RuntimeError):
     """Another process or thread is writing the index; try again later."""
+
+
+class MoreThan(int):
+    """A search total that stopped counting: more than this many cases match."""
 
 
 class SearchUnavailable(RuntimeError):

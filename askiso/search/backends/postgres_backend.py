@@ -2,19 +2,23 @@
 
 Several web hosts share it, so it is the backend for the scale-out shape. The
 viewer's scope is the SQL of askiso/visibility.py itself, joined into the
-query. Internal notes live in their own vector, searched for staff only.
+query. Internal notes live in their own vector, searched for staff only (as
+`public || internal`, which has its own GIN index). A search ranks the
+RANK_WINDOW most recently updated matches, so that a query matching most of a
+million cases stays fast.
 """
 
 import re
 from contextlib import contextmanager
 
-from sqlalchemy import delete, func, literal_column, select
+from sqlalchemy import delete, func, literal_column, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert
 
-from askiso.cases.models import Case
+from askiso.cams.models import Participant
+from askiso.cases.models import Case, CaseContact, RequestType
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
-from askiso.search.backends import Hit, WriterBusy, postgres_rebuild
+from askiso.search.backends import Hit, MoreThan, WriterBusy, postgres_rebuild
 from askiso.search.documents import MARK_END, MARK_START
 from askiso.search.models import CaseSearch
 from askiso.search.query import plain_snippet, render_snippet, sql_filters
@@ -27,6 +31,8 @@ WRITER_LOCK_KEY = 0x41534B49  # "ASKI"
 _PREFIX = re.compile(r"^(-?)(\w+)\*$")
 _FUZZY = re.compile(r"^(\S+?)~\d*$")
 _TOKEN = re.compile(r'-?"[^"]*"?|\S+')
+# Matches ranked per search: the newest ones (see PostgresBackend.search).
+RANK_WINDOW = 500
 HEADLINE_OPTIONS = (
     f'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
 )
@@ -40,7 +46,7 @@ def _vectors(doc):
 
 class _Batch:
     def update(self, doc):
-        values = {"case_id": doc.case_id, "updated_at": utcnow(), **_vectors(doc)}
+        values = {"case_id": doc.case_id, "updated_at": doc.updated_at or utcnow(), **_vectors(doc)}
         stmt = insert(CaseSearch).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=[CaseSearch.case_id],
@@ -54,6 +60,93 @@ class _Batch:
 
     def delete(self, case_id):
         db.session.execute(delete(CaseSearch).where(CaseSearch.case_id == case_id))
+
+
+@contextmanager
+def _no_parallel_workers():
+    """Plan the next statements without parallel workers, for this transaction.
+
+    The walks stop after a thousand rows: starting workers (about 20 ms)
+    costs more than it saves, and under load there is no idle core anyway.
+    """
+    setting = "max_parallel_workers_per_gather"
+    previous = db.session.execute(select(func.current_setting(setting), func.set_config(setting, "0", True))).scalar()
+    try:
+        yield
+    finally:
+        db.session.execute(select(func.set_config(setting, previous, True)))
+
+
+def _branches(scope, parsed):
+    """Disjoint walks that together cover every case the viewer may find.
+
+    Returns (conditions, ordering column) pairs. Each walk follows one index
+    newest first and stops after RANK_WINDOW + 1 matches:
+
+    - participants and other non-staff: one walk per participant where they
+      are External Manager (cases.participant_id, updated_at), one over their
+      own cases and inquiries (cases.submitter_id, updated_at), one over the
+      cases they follow;
+    - staff with a participant filter: one walk per named participant;
+    - staff with a status filter: one walk per status (cases.status, updated_at);
+    - other staff searches: every case, by the case's updated_at copied into
+      case_search (ix_case_search_updated).
+
+    The walks only choose which cases are looked at, and in what order: each
+    walked case is checked against the full condition afterwards, so a walk
+    can never admit a case by itself. Filters are repeated here as literal
+    values, so that the planner estimates each walk well.
+    """
+    newest = Case.updated_at
+    filters = []
+    participants = None
+    codes = parsed.values("participant")
+    if codes:
+        codes = sorted(frozenset.intersection(*codes))
+        participants = set(db.session.scalars(select(Participant.id).where(func.lower(Participant.code).in_(codes))))
+        if not participants:
+            return []
+    keys = parsed.values("type")
+    if keys:
+        keys = sorted(frozenset.intersection(*keys))
+        types = sorted(db.session.scalars(select(RequestType.id).where(func.lower(RequestType.key).in_(keys))))
+        if not types:
+            return []
+        filters.append(Case.request_type_id.in_(types))
+    statuses = parsed.values("status")
+    statuses = sorted(frozenset.intersection(*statuses)) if statuses else None
+    if statuses == []:
+        return []
+
+    if scope is not None and not scope.queue_ids:
+        if statuses:
+            filters.append(Case.status.in_(statuses))
+        branches = [
+            ([Case.participant_id == pid, *filters], newest)
+            for pid in scope.all_cases_of
+            if participants is None or pid in participants
+        ]
+        member_of = [pid for pid in scope.own_cases_of if participants is None or pid in participants]
+        own = [Case.participant_id.in_(member_of)] if member_of else []
+        if scope.own_inquiries and participants is None:
+            own.append(Case.participant_id.is_(None))
+        if own:
+            branches.append(([Case.submitter_id == scope.user_id, or_(*own), *filters], newest))
+        if member_of:
+            followed = select(CaseContact.case_id).where(CaseContact.user_id == scope.user_id)
+            others = or_(Case.submitter_id.is_(None), Case.submitter_id != scope.user_id)
+            branches.append(([Case.id.in_(followed), Case.participant_id.in_(member_of), others, *filters], newest))
+        return branches
+
+    if scope is not None:  # staff restricted to queues
+        filters.append(Case.queue_id.in_(scope.queue_ids))
+    if participants is not None:
+        if statuses:
+            filters.append(Case.status.in_(statuses))
+        return [([Case.participant_id == pid, *filters], newest) for pid in sorted(participants)]
+    if statuses:
+        return [([Case.status == status, *filters], newest) for status in statuses]
+    return [(filters, CaseSearch.updated_at)]
 
 
 def tsquery(text):
@@ -97,22 +190,70 @@ class PostgresBackend:
         return postgres_rebuild.rebuild(db.engine, WRITER_LOCK_KEY, progress=progress, jobs=jobs)
 
     def search(self, viewer, parsed, offset, limit):
+        """Ranked hits among the RANK_WINDOW most recently updated matches.
+
+        Ranking every match is a full scan when a query matches most cases
+        (seconds at a million cases), so the statement first takes the newest
+        matches (up to RANK_WINDOW + 1) by walking indexes newest first, and
+        ranks only those. With more matches than RANK_WINDOW the total is a
+        `MoreThan`.
+
+        The walk is a UNION ALL of disjoint branches (see _branches), each
+        with simple conditions only (the match, the branch, the filters as
+        literal values), so that PostgreSQL estimates them well and picks an
+        index walk newest first for common words and the GIN index for rare
+        ones. Every walked case is then checked against the whole condition
+        (visibility.py's case_clause, the search scope, the filters) before it
+        takes a place in the window.
+        """
         staff = can_see_internal(viewer)
-        scope = scope_clause(viewer_scope(viewer)[1])
+        scope = viewer_scope(viewer)[1]
         query = tsquery(parsed.text)
         if query is None:
             return [], 0
         vector = CaseSearch.public.op("||")(CaseSearch.internal) if staff else CaseSearch.public
-        rank = func.ts_rank(vector, query)
-        stmt = (
-            select(Case.id, rank.label("rank"))
+        branches = _branches(scope, parsed)
+        if not branches:
+            return [], 0
+        match = vector.bool_op("@@")(query)
+        walks = [
+            select(Case.id.label("id"), sort_at.label("sort_at"))
             .join(CaseSearch, CaseSearch.case_id == Case.id)
-            .where(case_clause(viewer), scope, vector.bool_op("@@")(query), *sql_filters(parsed))
+            .where(match, *conditions)
+            .order_by(sort_at.desc(), Case.id.desc())
+            .limit(RANK_WINDOW + 1)
+            for conditions, sort_at in branches
+        ]
+        found = (union_all(*walks) if len(walks) > 1 else walks[0]).subquery("found")
+        newest = (found.c.sort_at.desc(), found.c.id.desc())
+        window = (
+            select(found.c.id, Case.updated_at, func.row_number().over(order_by=newest).label("n"))
+            .join(Case, Case.id == found.c.id)
+            .where(case_clause(viewer), scope_clause(scope), *sql_filters(parsed))
+            .order_by(*newest)
+            .limit(RANK_WINDOW + 1)
+            .subquery("window")
         )
-        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = db.session.execute(
-            stmt.order_by(rank.desc(), Case.updated_at.desc(), Case.id.desc()).offset(offset).limit(limit)
-        ).all()
+        rank = func.ts_rank(vector, query)
+        ranked = (
+            select(window.c.id, window.c.updated_at, window.c.n, rank.label("rank"), func.count().over().label("total"))
+            .join(CaseSearch, CaseSearch.case_id == window.c.id)
+            .subquery("ranked")
+        )
+        with _no_parallel_workers():
+            rows = db.session.execute(
+                select(ranked.c.id, ranked.c.total)
+                .where(ranked.c.n <= RANK_WINDOW)
+                .order_by(ranked.c.rank.desc(), ranked.c.updated_at.desc(), ranked.c.id.desc())
+                .offset(offset)
+                .limit(limit)
+            ).all()
+            if rows:
+                total = rows[0].total
+            else:  # a page past the end: count the window alone
+                total = db.session.scalar(select(func.count()).select_from(window)) or 0
+        if total > RANK_WINDOW:
+            total = MoreThan(RANK_WINDOW)
         return [Hit(row.id, {"text": parsed.text}) for row in rows], total
 
     def snippet(self, hit, doc, staff):
