@@ -63,11 +63,15 @@ def search_cases(viewer, parsed, page=1, per_page=PAGE_SIZE):
     cases = _recheck(viewer, parsed, [hit.case_id for hit in hits])
     staff = can_see_internal(viewer)
     docs = load_documents(cases, include_internal=staff)
+    shown = [hit for hit in hits if hit.case_id in cases and hit.case_id in docs]
+    if hasattr(backend, "snippets"):  # all at once (PostgreSQL: one statement, not one per hit)
+        snippets = backend.snippets(shown, docs, staff)
+    else:
+        snippets = {hit.case_id: backend.snippet(hit, docs[hit.case_id], staff) for hit in shown}
     results = []
-    for hit in hits:
-        if hit.case_id in cases and hit.case_id in docs:
-            snippet, internal = backend.snippet(hit, docs[hit.case_id], staff)
-            results.append(SearchResult(cases[hit.case_id], snippet, internal and staff))
+    for hit in shown:
+        snippet, internal = snippets[hit.case_id]
+        results.append(SearchResult(cases[hit.case_id], snippet, internal and staff))
     return SearchPage(results, total, page, per_page)
 
 

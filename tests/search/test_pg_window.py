@@ -10,6 +10,7 @@ enough to matter.
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from askiso.cases.models import CaseContact
 from askiso.core.timeutil import utcnow
@@ -106,3 +107,11 @@ def test_the_page_says_when_it_stopped_counting(postgres, people, monkeypatch, c
     monkeypatch.setattr(postgres_backend, "RANK_WINDOW", 3)
     html = client_for(people.agent).get("/search?q=quokka").get_data(as_text=True)
     assert "More than 3 cases found; the 3 most recently updated are ranked" in html
+
+
+def test_the_search_leaves_the_parallel_setting_as_it_was(postgres, people):
+    _cases(people)
+    db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 3"))
+    assert services.search(people.agent, "quokka")[1].results
+    assert db.session.scalar(text("SHOW max_parallel_workers_per_gather")) == "3"
+    db.session.rollback()

@@ -11,8 +11,8 @@ million cases stays fast.
 import re
 from contextlib import contextmanager
 
-from sqlalchemy import delete, func, literal_column, or_, select, union_all
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Text, bindparam, delete, func, literal_column, or_, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from askiso.cams.models import Participant
 from askiso.cases.models import Case, CaseContact, RequestType
@@ -66,7 +66,7 @@ class _Batch:
 def _no_parallel_workers():
     """Plan the next statements without parallel workers, for this transaction.
 
-    The walks stop after a thousand rows: starting workers (about 20 ms)
+    The walks stop after RANK_WINDOW + 1 matches: starting workers (~20 ms)
     costs more than it saves, and under load there is no idle core anyway.
     """
     setting = "max_parallel_workers_per_gather"
@@ -256,6 +256,28 @@ class PostgresBackend:
             total = MoreThan(RANK_WINDOW)
         return [Hit(row.id, {"text": parsed.text}) for row in rows], total
 
+    def snippets(self, hits, docs, staff):
+        """snippet() of every hit of a page, in two statements instead of one or two per hit."""
+        if not hits:
+            return {}
+        query = tsquery(hits[0].context.get("text"))
+        if query is None:
+            return {hit.case_id: (plain_snippet(docs[hit.case_id].public_text), False) for hit in hits}
+        found, internal = {}, []
+        for hit, marked in zip(hits, _headlines([docs[hit.case_id].public_text for hit in hits], query), strict=True):
+            doc = docs[hit.case_id]
+            if marked:
+                found[hit.case_id] = (render_snippet(marked), False)
+            elif staff and doc.internal_text:
+                internal.append(hit)
+            else:
+                found[hit.case_id] = (plain_snippet(doc.public_text), False)
+        texts = [docs[hit.case_id].internal_text for hit in internal]
+        for hit, marked in zip(internal, _headlines(texts, query), strict=True):
+            doc = docs[hit.case_id]
+            found[hit.case_id] = (render_snippet(marked), True) if marked else (plain_snippet(doc.public_text), False)
+        return found
+
     def snippet(self, hit, doc, staff):
         query = tsquery(hit.context.get("text"))
         if query is None:
@@ -268,6 +290,24 @@ class PostgresBackend:
             if marked:
                 return render_snippet(marked), True
         return plain_snippet(doc.public_text), False
+
+
+def _headlines(texts, query):
+    """_headline() of many texts in one statement (None where nothing is marked)."""
+    if not texts:
+        return []
+    rows = (
+        func.unnest(bindparam("texts", list(texts), type_=ARRAY(Text)))
+        .table_valued("t", with_ordinality="i")
+        .render_derived(name="texts")
+    )
+    marked = dict(
+        db.session.execute(select(rows.c.i, func.ts_headline(CONFIG, rows.c.t, query, HEADLINE_OPTIONS))).all()
+    )
+    return [
+        marked.get(i) if text and marked.get(i) and MARK_START in marked[i] else None
+        for i, text in enumerate(texts, start=1)
+    ]
 
 
 def _headline(text, query):
