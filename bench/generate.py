@@ -351,7 +351,7 @@ class Generator:
         long_case = self.db.session.execute(
             select(Case.number)
             .join(Message, Message.case_id == Case.id)
-            .where(Case.participant_id == biggest)
+            .where(Case.participant_id == biggest, Case.status.in_(("new", "in_progress", "waiting")))
             .group_by(Case.id, Case.number)
             .order_by(func.count(Message.id).desc())
             .limit(1)

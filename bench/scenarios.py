@@ -28,7 +28,7 @@ def form_fields(html):
 
 
 def prepare(dataset):
-    """Give one attachment of the long case real bytes, for the download scenario."""
+    """Give one attachment of the long case real bytes (download) and keep the case open (reply)."""
     from askiso import create_app
     from askiso.cases.models import Attachment, Case
     from askiso.cases.storage import storage
@@ -51,6 +51,10 @@ def prepare(dataset):
                 content_type="application/pdf",
             )
             db.session.add(attachment)
+            db.session.commit()
+        if case.status not in ("new", "in_progress", "waiting"):
+            # The reply scenario needs a case that takes replies (closed ones do not).
+            case.status, case.closed_at, case.resolved_at = "in_progress", None, None
             db.session.commit()
         path = storage().path(attachment.stored_name)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,11 +90,17 @@ def build(dataset, port, floor_port):
             subject="Benchmark question about a settlement statement",
             description="Please explain the real-time energy charge on the statement.",
         )
-        return c.request("POST", "/cases/new", fields)
+        status, body, elapsed, headers = c.request("POST", "/cases/new", fields)
+        if status != 303 or "/cases/new" in (headers.get("Location") or ""):
+            raise RuntimeError(f"submit was not accepted ({status})")
+        return status, body, elapsed, headers
 
     def reply(c):
         _, html = c.csrf(f"/cases/{number}")
-        fields = form_fields(html.split('action="/cases/' + number + '/reply"', 1)[-1])
+        marker = 'action="/cases/' + number + '/reply"'
+        if marker not in html:
+            raise RuntimeError(f"{number} shows no reply form")  # counted as an error, not a fast success
+        fields = form_fields(html.split(marker, 1)[-1])
         fields.update(body="Thank you, one more question about the meter data.")
         return c.request("POST", f"/cases/{number}/reply", fields)
 
