@@ -12,14 +12,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, tuple_, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, load_only
 
 from askiso import visibility
+from askiso.auth.models import User
+from askiso.cams.models import Participant
 from askiso.cases.models import STATUSES, Case, CaseContact, RequestType
 from askiso.extensions import db
 from askiso.visibility import visible_cases
 
 PAGE_SIZE = 25
+# What a list row shows, in one statement: the columns of the table and the
+# names of its company, submitter and request type (not the description or
+# field values, which a list never shows).
+LIST_LOAD = (
+    load_only(
+        Case.id, Case.number, Case.subject, Case.status, Case.participant_id, Case.submitter_id,
+        Case.request_type_id, Case.created_at, Case.updated_at,
+    ),
+    joinedload(Case.participant).load_only(Participant.id, Participant.code, Participant.name),
+    joinedload(Case.submitter).load_only(User.id, User.name),
+    joinedload(Case.request_type).load_only(RequestType.id, RequestType.name),
+)
 SORTS = {
     "updated": Case.updated_at,
     "created": Case.created_at,
@@ -159,11 +173,7 @@ def list_cases(viewer, scope, filters, cursor=None, page_size=PAGE_SIZE, base=No
         merged = union_all(*ids).subquery()
         best = select(merged.c.id).order_by(merged.c.k.desc(), merged.c.id.desc()).limit(page_size + 1)
         stmt = select(Case).where(Case.id.in_(best))
-    stmt = stmt.order_by(key.desc(), Case.id.desc()).limit(page_size + 1).options(
-        selectinload(Case.participant),
-        selectinload(Case.request_type),
-        selectinload(Case.submitter),
-    )
+    stmt = stmt.order_by(key.desc(), Case.id.desc()).limit(page_size + 1).options(*LIST_LOAD)
     rows = db.session.scalars(stmt).all()
     next_cursor = encode_cursor(rows[page_size - 1], filters.sort) if len(rows) > page_size else None
     total = counts.get(filters.status, 0) if filters.status else sum(counts.values())
