@@ -17,7 +17,9 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from askiso.cases.models import Attachment, Case, Message
+from askiso.auth.models import User
+from askiso.cams.models import Participant
+from askiso.cases.models import Attachment, Case, CaseContact, Message, RequestType, Topic
 from askiso.extensions import db
 from askiso.visibility import all_cases
 
@@ -84,25 +86,52 @@ def _field_values(values):
 def _base_document(case):
     participant = case.participant
     submitter = case.submitter
+    return _make_document(
+        case,
+        participant_code=participant.code if participant else None,
+        participant_name=participant.name if participant else None,
+        submitter_name=submitter.name if submitter else None,
+        submitter_email=submitter.email if submitter else None,
+        request_type_key=case.request_type.key if case.request_type else None,
+        request_type_name=case.request_type.name if case.request_type else None,
+        topic_name=case.topic.name if case.topic else None,
+        contact_ids=sorted(c.user_id for c in case.contacts),
+    )
+
+
+def _make_document(
+    case,
+    *,
+    participant_code,
+    participant_name,
+    submitter_name,
+    submitter_email,
+    request_type_key,
+    request_type_name,
+    topic_name,
+    contact_ids,
+):
+    """The document of one case: `case` is a Case or a row with the same column names."""
+    has_participant = participant_code is not None
     doc = CaseDocument(
         case_id=case.id,
         number=case.number,
         subject=_clean(case.subject or ""),
         status=case.status,
         participant_id=case.participant_id,
-        participant_code=participant.code if participant else "",
-        request_type=case.request_type.key if case.request_type else "",
+        participant_code=participant_code if has_participant else "",
+        request_type=request_type_key or "",
         submitter_id=case.submitter_id,
         queue_id=case.queue_id,
         updated_at=case.updated_at or case.created_at,
-        contact_ids=sorted(c.user_id for c in case.contacts),
+        contact_ids=contact_ids,
     )
     doc.public_parts += [case.number, case.description, *_field_values(case.field_values)]
-    doc.public_parts += [case.request_type.name if case.request_type else None, case.topic.name if case.topic else None]
-    if participant:
-        doc.public_parts += [participant.name, participant.code]
-    if submitter:
-        doc.public_parts += [submitter.name, submitter.email]
+    doc.public_parts += [request_type_name, topic_name]
+    if has_participant:
+        doc.public_parts += [participant_name, participant_code]
+    if submitter_email is not None:
+        doc.public_parts += [submitter_name, submitter_email]
     return doc
 
 
@@ -127,6 +156,65 @@ def load_documents(case_ids, *, include_internal):
         )
     )
     docs = {case.id: _base_document(case) for case in db.session.scalars(stmt)}
+    _add_messages(docs, include_internal)
+    _add_files(docs, include_internal)
+    return docs
+
+
+def load_documents_bulk(case_ids, *, include_internal):
+    """The same as load_documents, read with five plain queries and no ORM objects.
+
+    For the rebuild, which reads every case: about ten times faster than
+    loading Case objects with their relationships.
+    """
+    ids = sorted({int(i) for i in case_ids})
+    if not ids:
+        return {}
+    stmt = (
+        select(
+            Case.id,
+            Case.number,
+            Case.subject,
+            Case.status,
+            Case.participant_id,
+            Case.submitter_id,
+            Case.queue_id,
+            Case.updated_at,
+            Case.created_at,
+            Case.description,
+            Case.field_values,
+            Participant.code.label("participant_code"),
+            Participant.name.label("participant_name"),
+            User.name.label("submitter_name"),
+            User.email.label("submitter_email"),
+            RequestType.key.label("request_type_key"),
+            RequestType.name.label("request_type_name"),
+            Topic.name.label("topic_name"),
+        )
+        .outerjoin(Participant, Participant.id == Case.participant_id)
+        .outerjoin(User, User.id == Case.submitter_id)
+        .outerjoin(RequestType, RequestType.id == Case.request_type_id)
+        .outerjoin(Topic, Topic.id == Case.topic_id)
+        .where(Case.id.in_(ids))
+    )
+    contacts = {}
+    for case_id, user_id in db.session.execute(
+        select(CaseContact.case_id, CaseContact.user_id).where(CaseContact.case_id.in_(ids))
+    ):
+        contacts.setdefault(case_id, []).append(user_id)
+    docs = {}
+    for row in db.session.execute(stmt):
+        docs[row.id] = _make_document(
+            row,
+            participant_code=row.participant_code,
+            participant_name=row.participant_name,
+            submitter_name=row.submitter_name,
+            submitter_email=row.submitter_email,
+            request_type_key=row.request_type_key,
+            request_type_name=row.request_type_name,
+            topic_name=row.topic_name,
+            contact_ids=sorted(contacts.get(row.id, ())),
+        )
     _add_messages(docs, include_internal)
     _add_files(docs, include_internal)
     return docs

@@ -8,6 +8,7 @@ harmless because each one only says "refresh this case from the database".
 """
 
 import logging
+import os
 import threading
 
 from sqlalchemy import delete, select
@@ -15,13 +16,17 @@ from sqlalchemy import delete, select
 from askiso.cases.models import Case
 from askiso.extensions import db
 from askiso.search.backends import WriterBusy, get_backend
-from askiso.search.documents import load_documents
+from askiso.search.documents import load_documents, load_documents_bulk
 from askiso.search.models import SearchQueue
 from askiso.search.tracking import work_available
 from askiso.visibility import all_cases
 
 log = logging.getLogger(__name__)
 BATCH = 200
+# Cases read per query round of a rebuild.
+LOAD_CHUNK = 1000
+# A rebuild of at least this many cases runs in several processes (Whoosh).
+PARALLEL_MIN = 20_000
 
 
 def process_batch(backend=None, limit=BATCH):
@@ -76,24 +81,25 @@ def all_case_ids():
     return list(db.session.scalars(all_cases().with_only_columns(Case.id).order_by(Case.id)))
 
 
-def iter_all_documents(case_ids=None, chunk=200, release=False):
+def iter_all_documents(case_ids=None, chunk=LOAD_CHUNK, release=False):
     """CaseDocuments of every case (or of `case_ids`), read in chunks.
 
-    `release` drops loaded rows from the session after each chunk (CLI only:
-    a web request must keep its signed-in user attached).
+    `release` ends the read transaction after each chunk (CLI and rebuild
+    processes only: a web request keeps its own).
     """
     ids = all_case_ids() if case_ids is None else list(case_ids)
     for start in range(0, len(ids), chunk):
-        docs = load_documents(ids[start : start + chunk], include_internal=True)
+        docs = load_documents_bulk(ids[start : start + chunk], include_internal=True)
         yield from (docs[i] for i in ids[start : start + chunk] if i in docs)
         if release:
-            db.session.expunge_all()
+            db.session.rollback()
 
 
 def reindex(progress=None, procs=None):
     """Rebuild the whole index from the database; returns the number of cases.
 
-    `progress(n)` is called as cases are indexed (for a progress bar).
+    `progress(n)` is called as cases are indexed (for a progress bar). A
+    large Whoosh rebuild runs in `procs` processes (default: one per CPU).
     PostgreSQL rebuilds set-based in SQL, `procs` chunks at once (default 1).
     """
     backend = get_backend()
@@ -101,16 +107,39 @@ def reindex(progress=None, procs=None):
     if rebuild_from_database is not None:
         return rebuild_from_database(progress=progress, jobs=procs or 1)
     ids = all_case_ids()
+    db.session.rollback()  # nothing checked out while child processes start
+    procs = procs or cpu_count()
+    if procs > 1 and len(ids) >= PARALLEL_MIN and hasattr(backend, "rebuild_parallel"):
+        count = backend.rebuild_parallel(
+            ids,
+            lambda chunk: iter_all_documents(chunk, release=True),
+            procs,
+            progress=progress,
+            init_child=_forget_connections,
+        )
+    else:
 
-    def documents():
-        for doc in iter_all_documents(ids, release=True):
-            yield doc
-            if progress:
-                progress(1)
+        def documents():
+            for doc in iter_all_documents(ids, release=True):
+                yield doc
+                if progress:
+                    progress(1)
 
-    count = backend.rebuild(documents())
+        count = backend.rebuild(documents())
     db.session.commit()
     return count
+
+
+def cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _forget_connections():
+    """In a forked child: never touch the parent's database connections."""
+    db.engine.dispose(close=False)
 
 
 def start_background_worker(app, interval=5.0):

@@ -11,35 +11,49 @@ the database.
 import logging
 import os
 import shutil
+import threading
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from whoosh import highlight, index, qparser
-from whoosh.analysis import IDTokenizer, LowercaseFilter, StemmingAnalyzer
-from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.analysis import IDTokenizer, LowercaseFilter
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.query import And, NullQuery, Or, Term
-from whoosh.sorting import FieldFacet, ScoreFacet
 from whoosh.util.filelock import FcntlLock
 
-from askiso.search.backends import Hit, SearchUnavailable, WriterBusy
+from askiso.search.backends import Hit, SearchUnavailable, WriterBusy, whoosh_search
+from askiso.search.backends.whoosh_build import (
+    HIGHLIGHTER,
+    SegmentBuilder,
+    StemmedText,
+    build_parallel,
+    commit_segments,
+)
 from askiso.search.documents import MARK_END, MARK_START
 from askiso.search.query import plain_snippet, render_snippet
 from askiso.search.scope import viewer_scope
 
 log = logging.getLogger(__name__)
-ANALYZER = StemmingAnalyzer()
 PUBLIC_FIELDS = ("number", "subject", "body")
 STAFF_FIELDS = (*PUBLIC_FIELDS, "internal")
 NONE = "none"
+# Documents per segment of a rebuild: fewer segments search faster, bigger
+# ones take more memory while being built (about 5 KB per case).
+SEGMENT_DOCS = 100_000
+EPOCH = datetime(1970, 1, 1)
 
 SCHEMA = Schema(
-    case_id=ID(stored=True, unique=True),
+    case_id=ID(unique=True),
+    # The case id again, as a number per document: hits are read from here.
+    case=COLUMN(NumericColumn("q")),
     number=ID(analyzer=IDTokenizer() | LowercaseFilter(), field_boost=3.0),
-    subject=TEXT(analyzer=ANALYZER, field_boost=2.0),
-    body=TEXT(analyzer=ANALYZER),
-    internal=TEXT(analyzer=ANALYZER),
+    subject=StemmedText(field_boost=2.0),
+    body=StemmedText(),
+    internal=StemmedText(),
     status=ID,
     participant_id=ID,
     participant_code=ID,
@@ -47,7 +61,8 @@ SCHEMA = Schema(
     submitter_id=ID,
     contact_ids=KEYWORD,
     queue_id=ID,
-    updated=NUMERIC(int, bits=64, signed=True, sortable=True),
+    # Only for ordering ties: a column, not indexed.
+    updated=COLUMN(NumericColumn("q")),
 )
 
 
@@ -55,6 +70,7 @@ def _fields(doc):
     """A CaseDocument as Whoosh field values."""
     return {
         "case_id": str(doc.case_id),
+        "case": doc.case_id,
         "number": doc.number,
         "subject": doc.subject,
         "body": doc.public_text,
@@ -66,7 +82,24 @@ def _fields(doc):
         "submitter_id": str(doc.submitter_id or NONE),
         "contact_ids": " ".join(str(i) for i in doc.contact_ids),
         "queue_id": str(doc.queue_id or NONE),
-        "updated": int(doc.updated_at.timestamp() * 1_000_000) if doc.updated_at else 0,
+        "updated": _microseconds(doc.updated_at),
+    }
+
+
+def _microseconds(value):
+    """A naive UTC datetime as microseconds since the epoch (0 for none)."""
+    if not value:
+        return 0
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return (value - EPOCH) // timedelta(microseconds=1)
+
+
+def _signature(schema):
+    """Field names, types and boosts: an index built otherwise is rebuilt."""
+    return {
+        name: (type(field), type(field.format), getattr(field.format, "field_boost", None))
+        for name, field in schema.items()
     }
 
 
@@ -101,7 +134,7 @@ class WhooshStore:
             # Not memory-mapped: Whoosh copies each mapped compound segment into a BytesIO on every
             # open (the whole index in memory per search); plain file reads do not.
             ix = FileStorage(str(self.link), supports_mmap=False).open_index()
-            if set(ix.schema.names()) != set(SCHEMA.names()):
+            if _signature(ix.schema) != _signature(SCHEMA):
                 raise SearchUnavailable("the index was built with another schema")
             ix.doc_count()  # reads the segment list: a damaged index fails here
             return ix
@@ -112,23 +145,51 @@ class WhooshStore:
 
     def build(self, documents):
         """Write a new generation from (doc iterable) and make it live; returns its size."""
+        generation, ix = self._new_generation()
+        segments, count, builder = [], 0, None
+        try:
+            for doc in documents:
+                if builder is None:
+                    builder = SegmentBuilder(ix)
+                builder.add(_fields(doc))
+                count += 1
+                if builder.docnum >= SEGMENT_DOCS:
+                    segments.append(builder.finish())
+                    builder = None
+            if builder is not None:
+                segments.append(builder.finish())
+            commit_segments(ix, segments)
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
+        self._swap(generation)
+        return count
+
+    def build_parallel(self, case_ids, load, procs, progress=None, init_child=None):
+        """Like build(), reading and indexing `case_ids` in `procs` processes.
+
+        `load(ids)` yields the CaseDocuments of some ids; it runs in the
+        children, after `init_child()`.
+        """
+        generation, ix = self._new_generation()
+        size = max(1, min(SEGMENT_DOCS, -(-len(case_ids) // procs)))
+        chunks = [case_ids[i : i + size] for i in range(0, len(case_ids), size)]
+        try:
+            segments = build_parallel(
+                ix, chunks, lambda ids: map(_fields, load(ids)), procs, progress=progress, init_child=init_child
+            )
+            commit_segments(ix, segments)
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
+        self._swap(generation)
+        return sum(segment.doc_count_all() for segment in segments)
+
+    def _new_generation(self):
         self.root.mkdir(parents=True, exist_ok=True)
         generation = self.root / f"gen-{time.time_ns()}"
         generation.mkdir()
-        ix = index.create_in(str(generation), SCHEMA)
-        writer = ix.writer(limitmb=128)
-        count = 0
-        try:
-            for doc in documents:
-                writer.add_document(**_fields(doc))
-                count += 1
-        except BaseException:
-            writer.cancel()
-            shutil.rmtree(generation, ignore_errors=True)
-            raise
-        writer.commit()
-        self._swap(generation)
-        return count
+        return generation, index.create_in(str(generation), SCHEMA)
 
     def _swap(self, generation):
         tmp = self.root / f".current-{time.time_ns()}"
@@ -175,6 +236,15 @@ class WhooshBackend:
         finally:
             lock.release()
 
+    def rebuild_parallel(self, case_ids, load, procs, progress=None, init_child=None):
+        """rebuild() with `procs` processes each loading and indexing its share of `case_ids`."""
+        lock = self.store.lock()
+        lock.acquire(blocking=True)
+        try:
+            return self.store.build_parallel(case_ids, load, procs, progress=progress, init_child=init_child)
+        finally:
+            lock.release()
+
     def _open_or_rebuild_locked(self):
         try:
             return self.store.open()
@@ -211,20 +281,37 @@ class WhooshBackend:
         filters = [f for f in [scope_filter, *_constraint_queries(parsed)] if f is not None]
         combined = And(filters) if filters else None
         try:
-            return self._search(self._open_for_search(), query, combined, offset, limit)
+            return self._search(query, combined, offset, limit)
         except SearchUnavailable:
             raise
         except Exception:  # a damaged segment shows up only when read
             log.exception("search index failed while reading; rebuilding it")
+            _forget_searcher()
             self.store.link.unlink(missing_ok=True)
-            return self._search(self._open_for_search(), query, combined, offset, limit)
+            return self._search(query, combined, offset, limit)
 
-    def _search(self, ix, query, combined_filter, offset, limit):
-        sort = [ScoreFacet(), FieldFacet("updated", reverse=True)]
-        with ix.searcher() as searcher:
-            results = searcher.search(query, filter=combined_filter, limit=offset + limit, sortedby=sort, terms=True)
-            hits = [Hit(int(h["case_id"]), _terms(h)) for h in results[offset : offset + limit]]
-            return hits, len(results)
+    def _search(self, query, combined_filter, offset, limit):
+        ix, searcher = self._searcher()
+        hits, total = whoosh_search.search(ix.storage, searcher, query, combined_filter, offset, limit)
+        return [Hit(case_id, _terms(found)) for case_id, found in hits], total
+
+    def _searcher(self):
+        """(index, searcher) of the live index, kept by this thread until the index changes.
+
+        Opening reads the table of contents and every segment's term index:
+        a good part of a search at a million cases.
+        """
+        key = (os.getpid(), str(self.store.root), _link_target(self.store.link))
+        kept = getattr(_KEPT, "searcher", None)
+        if kept is not None and kept[0] == key and kept[1][1].up_to_date():
+            return kept[1]
+        # (not searcher.refresh(): its reuse of segment readers keeps stale deletions)
+        _forget_searcher()
+        ix = self._open_for_search()
+        searcher = ix.searcher()
+        key = (os.getpid(), str(self.store.root), _link_target(self.store.link))
+        _KEPT.searcher = (key, (ix, searcher))
+        return ix, searcher
 
     def snippet(self, hit, doc, staff):
         marked = _highlight(doc.public_text, hit.context.get("public"))
@@ -235,6 +322,26 @@ class WhooshBackend:
             if marked:
                 return render_snippet(marked), True
         return plain_snippet(doc.public_text), False
+
+
+_KEPT = threading.local()
+
+
+def _link_target(link):
+    try:
+        return os.readlink(link)
+    except OSError:
+        return None
+
+
+def _forget_searcher():
+    kept = getattr(_KEPT, "searcher", None)
+    _KEPT.searcher = None
+    if kept is not None and kept[0][0] == os.getpid():
+        try:
+            kept[1][1].close()
+        except Exception:  # a damaged index may fail to close too
+            log.debug("closing a kept searcher failed", exc_info=True)
 
 
 def _parser(staff):
@@ -267,9 +374,9 @@ def _constraint_queries(parsed):
         yield Or([Term(fields[kind], v) for v in sorted(values)]) if values else NullQuery
 
 
-def _terms(hit):
+def _terms(matched):
     found = {"public": set(), "internal": set()}
-    for fieldname, text in hit.matched_terms():
+    for fieldname, text in matched:
         key = "internal" if fieldname == "internal" else "public"
         found[key].add(text.decode("utf-8") if isinstance(text, bytes) else text)
     return found
@@ -288,5 +395,5 @@ def _highlight(text, terms):
     if not text or not terms:
         return None
     fragmenter = highlight.ContextFragmenter(maxchars=300, surround=60)
-    marked = highlight.highlight(text, frozenset(terms), ANALYZER, fragmenter, _MarkFormatter(), top=2)
+    marked = highlight.highlight(text, frozenset(terms), HIGHLIGHTER, fragmenter, _MarkFormatter(), top=2)
     return marked if marked and MARK_START in marked else None
