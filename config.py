@@ -85,6 +85,9 @@ class Config:
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     # Index in a thread of the web process (embedded default); 0 when `flask search work --loop` runs.
     SEARCH_WORK_IN_PROCESS = _bool("SEARCH_WORK_IN_PROCESS", True)
+    # Whoosh: decoded index data kept per web process (LRU). Each worker holds
+    # its own; the worker memory budget (200 MB) has to hold it.
+    SEARCH_CACHE_MB = int(os.environ.get("SEARCH_CACHE_MB", "64"))
     # Folders default to the instance folder (create_app fills them in); several
     # web hosts must share FILE_STORAGE_DIR.
     if os.environ.get("FILE_STORAGE_DIR"):

@@ -307,3 +307,29 @@ def test_a_failing_child_fails_the_reindex_and_keeps_the_old_index(backend, app,
         worker.reindex(procs=2)
     assert get_backend().store.link.resolve() == old
     assert [r.case.number for r in services.search(people.agent, "albatross")[1].results] == [case.number]
+
+
+def test_search_cache_keeps_to_its_budget_and_shrinks_when_resized():
+    from askiso.search.backends.whoosh_search import _Cache
+
+    cache = _Cache(100)
+    for i in range(10):
+        cache.put(i, f"value {i}", 30)
+    assert cache.size <= 100 and cache.get(9) == "value 9" and cache.get(0) is None
+    cache.get(7)  # recently used: kept when shrinking
+    cache.resize(30)
+    assert cache.size <= 30 and list(cache.items) == [7]
+
+
+def test_search_uses_the_configured_cache_budget(backend, app, people):
+    if backend != "whoosh":
+        pytest.skip("Whoosh only")
+    make_case(people.alpha, people.alpha_user, "Budgeted heron")
+    worker.reindex()
+    app.config["SEARCH_CACHE_MB"] = 3
+    try:
+        assert services.search(people.agent, "heron")[1].total == 1
+        assert whoosh_search.CACHE.limit == 3 * 1024 * 1024
+        assert whoosh_search.CACHE.size <= whoosh_search.CACHE.limit
+    finally:
+        app.config["SEARCH_CACHE_MB"] = 64

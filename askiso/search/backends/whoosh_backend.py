@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from flask import current_app
 from whoosh import highlight, index, qparser
 from whoosh.analysis import IDTokenizer, LowercaseFilter
 from whoosh.columns import NumericColumn
@@ -291,6 +292,7 @@ class WhooshBackend:
             return self._search(query, combined, offset, limit)
 
     def _search(self, query, combined_filter, offset, limit):
+        whoosh_search.CACHE.resize(current_app.config.get("SEARCH_CACHE_MB", 64) * 1024 * 1024)
         ix, searcher = self._searcher()
         hits, total = whoosh_search.search(ix.storage, searcher, query, combined_filter, offset, limit)
         return [Hit(case_id, _terms(found)) for case_id, found in hits], total

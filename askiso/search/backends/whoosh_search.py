@@ -39,7 +39,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from askiso.search.backends.whoosh_build import AUX_EXT
 
-CACHE_BYTES = 384 * 1024 * 1024
+CACHE_BYTES = 64 * 1024 * 1024  # until the app's SEARCH_CACHE_MB is applied
 # Up to this many matches, every match is scored (no candidate patterns).
 SCORE_ALL = 2000
 
@@ -77,6 +77,16 @@ class _Cache:
                 _, (_, dropped) = self.items.popitem(last=False)
                 self.size -= dropped
         return value
+
+    def resize(self, limit):
+        """A new budget (SEARCH_CACHE_MB); shrinking drops the least recently used."""
+        if limit == self.limit:
+            return
+        with self.lock:
+            self.limit = limit
+            while self.size > self.limit and self.items:
+                _, (_, dropped) = self.items.popitem(last=False)
+                self.size -= dropped
 
     def clear(self):
         with self.lock:
