@@ -52,6 +52,7 @@ def on_a_phone(b, new_browser):
 
 
 def no_horizontal_overflow(page):
+    page.wait_for_load_state()  # right after a click the next page may not have a document yet
     width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.evaluate("window.innerWidth")
     if width > viewport:
@@ -313,6 +314,7 @@ def test_security_admin_invites_a_person_who_sets_a_password_then_manages_them(a
     no_horizontal_overflow(phone.page)
     phone.check_page("my-company")
     phone.page.get_by_role("link", name="End the membership of Carl Colleague").click()
+    expect(phone.page.get_by_role("heading", name="End Carl Colleague's membership?")).to_be_visible()
     no_horizontal_overflow(phone.page)
     phone.check_page("end-membership-confirm")
     phone.page.get_by_role("link", name="Cancel").click()
