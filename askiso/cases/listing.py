@@ -100,7 +100,7 @@ def _branches(scope):
     return tuple(scope) if isinstance(scope, (tuple, list)) else (scope,)
 
 
-def _filtered(viewer, filters):
+def _filtered(filters):
     """Conditions of the list's filters, the status filter aside (the counts need the rest)."""
     conditions = []
     if filters.participant_id is not None:
@@ -147,7 +147,7 @@ def list_cases(viewer, scope, filters, cursor=None, page_size=PAGE_SIZE, base=No
     disjoint ones (my_scope).
     """
     base = visible_cases(viewer) if base is None else base
-    conditions = _filtered(viewer, filters)
+    conditions = _filtered(filters)
     counts = status_counts(viewer, conditions, base, scope)
     if filters.status:
         conditions.append(Case.status == filters.status)
