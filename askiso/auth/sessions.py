@@ -4,10 +4,11 @@ The signed Flask cookie carries only a random session id; the database row
 (stored by its hash) is the truth. Ending the row ends the sign-in everywhere.
 """
 
+import functools
 from datetime import timedelta
 
 from flask import current_app, request, session
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from askiso.auth.models import User, UserSession
@@ -18,6 +19,16 @@ from askiso.extensions import db
 SESSION_KEY = "sid"
 # Writing last_seen_at on every request would make every page a write.
 TOUCH_EVERY = timedelta(seconds=60)
+# Every signed-in request runs this: built once, so SQLAlchemy computes its
+# cache key once instead of on each request. The user comes in the same row
+# (load_user_from_session then finds it in the session's identity map).
+@functools.cache
+def _open_session_statement():
+    return (
+        select(UserSession)
+        .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
+        .options(joinedload(UserSession.user))
+    )
 
 
 def start_session(user):
@@ -55,12 +66,7 @@ def current_session_row():
     token = session.get(SESSION_KEY)
     row = None
     if token:
-        # The user comes in the same row (load_user_from_session then finds it in the session).
-        row = db.session.scalar(
-            select(UserSession)
-            .where(UserSession.token_hash == hash_token(token), UserSession.ended_at.is_(None))
-            .options(joinedload(UserSession.user))
-        )
+        row = db.session.scalar(_open_session_statement(), {"token_hash": hash_token(token)})
         if row is not None and not _still_valid(row):
             end_session_row(row, "expired")
             db.session.commit()

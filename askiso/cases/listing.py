@@ -1,9 +1,15 @@
 """The participant case lists: filters, counts per status and keyset pagination.
 
-Every query starts from visibility.visible_cases(viewer); the list's own scope
-(my cases, company cases) and the person's filters only narrow it further.
-Pages are cut with a cursor on the sort key and the id (no OFFSET), and the
-status counts are one GROUP BY over the filtered visible set.
+Every query starts from askiso/visibility.py's rule for the viewer
+(kept_case_clause; kept_managed_clause for the company list); the list's own
+scope (my cases, company cases) and the person's filters only narrow it
+further. Pages are cut with a cursor on the sort key and the id (no OFFSET),
+and the status counts are one GROUP BY over the filtered visible set.
+
+The statements are kept: built once for each shape of list (which rule,
+scope, filters, sort and cursor are in play) with every value a bound
+parameter, and reused with this request's values. A kept statement holds no
+value of anyone's: the values travel beside it (`_values`).
 """
 
 import base64
@@ -11,34 +17,36 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, tuple_, union_all
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy import and_, bindparam, func, or_, select, tuple_, union_all
 
 from askiso import visibility
 from askiso.auth.models import User
 from askiso.cams.models import Participant
 from askiso.cases.models import STATUSES, Case, CaseContact, RequestType
 from askiso.extensions import db
-from askiso.visibility import visible_cases
 
 PAGE_SIZE = 25
-# What a list row shows, in one statement: the columns of the table and the
-# names of its company, submitter and request type (not the description or
-# field values, which a list never shows).
-LIST_LOAD = (
-    load_only(
-        Case.id, Case.number, Case.subject, Case.status, Case.participant_id, Case.submitter_id,
-        Case.request_type_id, Case.created_at, Case.updated_at,
-    ),
-    joinedload(Case.participant).load_only(Participant.id, Participant.code, Participant.name),
-    joinedload(Case.submitter).load_only(User.id, User.name),
-    joinedload(Case.request_type).load_only(RequestType.id, RequestType.name),
+# What a list row shows, in one statement, as plain rows: the columns of the
+# table and the names of its company, submitter and request type (not the
+# description or field values, which a list never shows).
+ROW_COLUMNS = (
+    Case.id, Case.number, Case.subject, Case.status, Case.participant_id, Case.submitter_id,
+    Case.created_at, Case.updated_at,
+    Participant.code.label("participant_code"), Participant.name.label("participant_name"),
+    User.name.label("submitter_name"), RequestType.name.label("request_type_name"),
+)
+ROW_FROM = (
+    Case.__table__.outerjoin(Participant, Participant.id == Case.participant_id)
+    .outerjoin(User, User.id == Case.submitter_id)
+    .outerjoin(RequestType, RequestType.id == Case.request_type_id)
 )
 SORTS = {
     "updated": Case.updated_at,
     "created": Case.created_at,
     "number": Case.number,
 }
+LIKE_ESCAPE = "/"
+_KEPT = {}  # shape -> statement; shapes are few (scope x rule x filters x sort x cursor)
 
 
 @dataclass
@@ -73,17 +81,28 @@ class CasePage:
     extra: dict = field(default_factory=dict)
 
 
-def my_scope(viewer):
-    """Cases the person submitted or follows as a contact (their own inquiries included).
+@dataclass(frozen=True)
+class Scope:
+    """Which cases a list shows, within what the viewer may see.
 
-    Two disjoint branches (submitted; followed but not submitted), each read in
-    index order on its own and merged: one OR over both would make the
-    database collect and sort every case of the person for each page.
+    `kind` is "my" (submitted or followed as a contact) or "company" (every
+    case of the participants the viewer manages as External Manager); `rule`
+    is (key, clause, values) from askiso/visibility.py.
     """
-    contact_of = select(CaseContact.case_id).where(CaseContact.user_id == viewer.id)
-    submitted = Case.submitter_id == viewer.id
-    followed = and_(Case.id.in_(contact_of), or_(Case.submitter_id != viewer.id, Case.submitter_id.is_(None)))
-    return (submitted, followed)
+
+    kind: str
+    rule: tuple
+
+
+def my_scope(viewer):
+    """Cases the person submitted or follows as a contact (their own inquiries included)."""
+    key, clause, values = visibility.kept_case_clause(viewer)
+    return Scope("my", (key, clause, {**values, "viewer_id": viewer.id}))
+
+
+def company_scope(viewer):
+    """Every case of the participants where the person is an active External Manager."""
+    return Scope("company", visibility.kept_managed_clause(viewer))
 
 
 def managed_participant_ids(viewer):
@@ -91,79 +110,89 @@ def managed_participant_ids(viewer):
     return list(visibility.managed_participant_ids(viewer))
 
 
-def company_scope(participant_ids):
-    return Case.participant_id.in_(participant_ids)
+def _branches(kind):
+    """The scope's disjoint conditions.
+
+    My cases are two branches (submitted; followed but not submitted), each
+    read in index order on its own and merged: one OR over both would make the
+    database collect and sort every case of the person for each page.
+    """
+    if kind == "company":
+        return (None,)
+    viewer_id = visibility.VIEWER_ID
+    contact_of = select(CaseContact.case_id).where(CaseContact.user_id == viewer_id)
+    submitted = Case.submitter_id == viewer_id
+    followed = and_(Case.id.in_(contact_of), or_(Case.submitter_id != viewer_id, Case.submitter_id.is_(None)))
+    return (submitted, followed)
 
 
-def _branches(scope):
-    """A scope is one condition or a tuple of disjoint conditions (see my_scope)."""
-    return tuple(scope) if isinstance(scope, (tuple, list)) else (scope,)
+def _shape(scope, filters, with_status, with_cursor):
+    return (
+        scope.kind, scope.rule[0], filters.participant_id is not None, bool(filters.request_type_key),
+        bool(filters.q), with_status, filters.sort, with_cursor,
+    )
 
 
-def _filtered(filters):
-    """Conditions of the list's filters, the status filter aside (the counts need the rest)."""
-    conditions = []
-    if filters.participant_id is not None:
-        conditions.append(Case.participant_id == filters.participant_id)
-    if filters.request_type_key:
-        type_id = select(RequestType.id).where(RequestType.key == filters.request_type_key).scalar_subquery()
+def _conditions(scope, shape, branch):
+    """The rule, the branch and the filters of a shape, every value a bound parameter."""
+    _kind, _key, participant, request_type, q, with_status, sort, with_cursor = shape
+    conditions = [scope.rule[1]]
+    if branch is not None:
+        conditions.append(branch)
+    if participant:
+        conditions.append(Case.participant_id == bindparam("f_participant"))
+    if request_type:
+        type_id = select(RequestType.id).where(RequestType.key == bindparam("f_request_type")).scalar_subquery()
         conditions.append(Case.request_type_id == type_id)
-    if filters.q:
-        text = filters.q.lower()
+    if q:
+        pattern = bindparam("f_q")
         conditions.append(
             or_(
-                func.lower(Case.subject).contains(text, autoescape=True),
-                func.lower(Case.number).contains(text, autoescape=True),
+                func.lower(Case.subject).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(Case.number).like(pattern, escape=LIKE_ESCAPE),
             )
         )
+    if with_status:
+        conditions.append(Case.status == bindparam("f_status"))
+    if with_cursor:
+        key = SORTS[sort]
+        position = tuple_(bindparam("c_key", type_=key.type), bindparam("c_id", type_=Case.id.type))
+        conditions.append(tuple_(key, Case.id) < position)
     return conditions
 
 
-def status_counts(viewer, conditions, base=None, scope=None):
-    """{status: count} over the filtered visible set, in one statement.
-
-    With several disjoint scope branches the counts are summed over a UNION ALL
-    of the branches, so each branch is counted from its own index.
-    """
-    base = visible_cases(viewer) if base is None else base
-    parts = [base.with_only_columns(Case.status).where(branch, *conditions) for branch in _branches(scope)]
-    if len(parts) == 1:
-        # count(*), not count(id): lets the database answer from an index alone.
-        stmt = base.with_only_columns(Case.status, func.count()).where(*_branches(scope), *conditions)
-        stmt = stmt.group_by(Case.status)
-    else:
-        rows = union_all(*parts).subquery()
-        stmt = select(rows.c.status, func.count()).group_by(rows.c.status)
-    counts = dict.fromkeys(STATUSES, 0)
-    counts.update({status: n for status, n in db.session.execute(stmt)})
-    return counts
+def _kept(shape, build):
+    stmt = _KEPT.get(shape)
+    if stmt is None:
+        stmt = _KEPT[shape] = build()
+    return stmt
 
 
-def list_cases(viewer, scope, filters, cursor=None, page_size=PAGE_SIZE, base=None):
-    """One page of the list, its status counts and the cursor of the next page.
-
-    `base` is a statement from askiso/visibility.py (visible_cases by default;
-    managed_cases for the company list); `scope` one condition or a tuple of
-    disjoint ones (my_scope).
-    """
-    base = visible_cases(viewer) if base is None else base
-    conditions = _filtered(filters)
-    counts = status_counts(viewer, conditions, base, scope)
-    if filters.status:
-        conditions.append(Case.status == filters.status)
-    key = SORTS[filters.sort]
-    position = decode_cursor(cursor, filters.sort)
-    if position is not None:
-        conditions.append(tuple_(key, Case.id) < tuple_(*position))
-    branches = _branches(scope)
+def _counts_statement(scope, shape):
+    branches = _branches(scope.kind)
     if len(branches) == 1:
-        stmt = base.where(branches[0], *conditions)
+        # count(*), not count(id): lets the database answer from an index alone.
+        return (
+            select(Case.status, func.count())
+            .where(*_conditions(scope, shape, branches[0]))
+            .group_by(Case.status)
+        )
+    parts = [select(Case.status).where(*_conditions(scope, shape, branch)) for branch in branches]
+    rows = union_all(*parts).subquery()
+    return select(rows.c.status, func.count()).group_by(rows.c.status)
+
+
+def _rows_statement(scope, shape, page_size):
+    key = SORTS[shape[6]]
+    branches = _branches(scope.kind)
+    if len(branches) == 1:
+        stmt = select(*ROW_COLUMNS).select_from(ROW_FROM).where(*_conditions(scope, shape, branches[0]))
     else:
         # Each branch walks its own index in order and gives at most
         # (page_size + 1) ids; the page is the best of those, loaded once.
         ids = [
-            base.with_only_columns(Case.id.label("id"), key.label("k"))
-            .where(branch, *conditions)
+            select(Case.id.label("id"), key.label("k"))
+            .where(*_conditions(scope, shape, branch))
             .order_by(key.desc(), Case.id.desc())
             .limit(page_size + 1)
             .subquery()
@@ -172,9 +201,52 @@ def list_cases(viewer, scope, filters, cursor=None, page_size=PAGE_SIZE, base=No
         ]
         merged = union_all(*ids).subquery()
         best = select(merged.c.id).order_by(merged.c.k.desc(), merged.c.id.desc()).limit(page_size + 1)
-        stmt = select(Case).where(Case.id.in_(best))
-    stmt = stmt.order_by(key.desc(), Case.id.desc()).limit(page_size + 1).options(*LIST_LOAD)
-    rows = db.session.scalars(stmt).all()
+        stmt = select(*ROW_COLUMNS).select_from(ROW_FROM).where(Case.id.in_(best))
+    return stmt.order_by(key.desc(), Case.id.desc()).limit(page_size + 1)
+
+
+def _values(scope, filters, position):
+    values = dict(scope.rule[2])
+    if filters.participant_id is not None:
+        values["f_participant"] = filters.participant_id
+    if filters.request_type_key:
+        values["f_request_type"] = filters.request_type_key
+    if filters.q:
+        text = filters.q.lower()
+        for special in (LIKE_ESCAPE, "%", "_"):
+            text = text.replace(special, LIKE_ESCAPE + special)
+        values["f_q"] = f"%{text}%"
+    if filters.status:
+        values["f_status"] = filters.status
+    if position is not None:
+        values["c_key"], values["c_id"] = position
+    return values
+
+
+def status_counts(scope, filters, values=None):
+    """{status: count} over the filtered visible set (the status filter aside), in one statement.
+
+    With several disjoint scope branches the counts are summed over a UNION ALL
+    of the branches, so each branch is counted from its own index.
+    """
+    shape = _shape(scope, filters, False, False)
+    stmt = _kept(("counts", *shape), lambda: _counts_statement(scope, shape))
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update(db.session.execute(stmt, values or _values(scope, filters, None)).all())
+    return counts
+
+
+def list_cases(viewer, scope, filters, cursor=None, page_size=PAGE_SIZE):
+    """One page of the list (plain rows: ROW_COLUMNS), its status counts and the cursor of the next page.
+
+    `scope` is my_scope(viewer) or company_scope(viewer).
+    """
+    position = decode_cursor(cursor, filters.sort)
+    values = _values(scope, filters, position)
+    counts = status_counts(scope, filters, values)
+    shape = _shape(scope, filters, bool(filters.status), position is not None)
+    stmt = _kept(("rows", page_size, *shape), lambda: _rows_statement(scope, shape, page_size))
+    rows = db.session.execute(stmt, values).all()
     next_cursor = encode_cursor(rows[page_size - 1], filters.sort) if len(rows) > page_size else None
     total = counts.get(filters.status, 0) if filters.status else sum(counts.values())
     return CasePage(rows[:page_size], counts, total, next_cursor, position is None)

@@ -20,20 +20,13 @@ def init_app(app):
 
 
 def _nav_roles():
-    """Which participant-role links the navigation shows (one small query)."""
+    """Which participant-role links the navigation shows (the request's memberships, read once)."""
     if not has_request_context() or not current_user or not current_user.is_authenticated or current_user.is_staff:
         return {"nav_is_external_manager": False, "nav_is_security_admin": False}
-    from sqlalchemy import select
+    from askiso.visibility import active_memberships
 
-    from askiso.cams.models import Membership
-    from askiso.extensions import db
-
-    rows = db.session.execute(
-        select(Membership.is_external_manager, Membership.is_security_admin).where(
-            Membership.user_id == current_user.id, Membership.is_active.is_(True)
-        )
-    ).all()
+    rows = active_memberships(current_user)
     return {
-        "nav_is_external_manager": any(r[0] for r in rows),
-        "nav_is_security_admin": any(r[1] for r in rows),
+        "nav_is_external_manager": any(r.is_external_manager for r in rows),
+        "nav_is_security_admin": any(r.is_security_admin for r in rows),
     }

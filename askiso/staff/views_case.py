@@ -1,5 +1,7 @@
 """Working one case: the conversation, replies and notes, assignment, status, merge, history."""
 
+import functools
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from askiso.staff.forms import AssignForm, MergeForm, PriorityForm, ReplyForm, S
 from askiso.visibility import get_case_or_404, visible_attachments, visible_cases, visible_messages
 
 
+@functools.cache
 def _page_loads():
     """What the page shows besides the case's own many-to-ones, loaded with the case:
     contacts with their names, the inquiry contact (a backref, so built on use)."""

@@ -87,3 +87,42 @@ def test_managed_cases_is_the_external_manager_part_of_visible_cases_only(people
     for person in (people.alpha_user, people.alpha_sa, people.both, people.former, people.outsider, people.agent):
         assert managed(person) == set(), person.email
     assert inquiry.number not in managed(people.admin)
+
+
+def test_kept_rule_sees_exactly_what_case_clause_sees_for_everyone(people):
+    """kept_case_clause (the lists and case pages, reused across viewers) is case_clause's rule:
+    the whole cast, asked in turn in one process, each with their own values."""
+    from askiso.cams.models import Membership
+    from askiso.cases.models import Case
+    from askiso.visibility import kept_case_clause
+
+    followed = new_case(people.alpha_colleague, people.alpha, subject="followed")
+    services.add_contact(followed, people.alpha_colleague, people.alpha_user)
+    new_case(people.alpha_user, people.alpha)
+    new_case(people.beta_user, people.beta)
+    new_case(people.both, people.beta)
+    new_case(people.outsider, None)
+    db.session.add(Membership(user_id=people.former.id, participant_id=people.beta.id, is_active=False,
+                              is_external_manager=True))
+    db.session.commit()
+    cast = [getattr(people, name) for name in vars(people) if hasattr(getattr(people, name), "email")]
+    for person in cast + list(reversed(cast)):
+        key, clause, values = kept_case_clause(person)
+        kept = set(db.session.scalars(db.select(Case.number).where(clause), values))
+        assert kept == visible_numbers(person), person.email
+    _key, clause, values = kept_case_clause(people.alpha_user)
+    assert followed.number in set(db.session.scalars(db.select(Case.number).where(clause), values))
+
+
+def test_kept_rule_without_the_viewers_values_is_an_error(people):
+    from sqlalchemy.exc import StatementError
+
+    from askiso.cases.models import Case
+    from askiso.visibility import kept_case_clause
+
+    new_case(people.alpha_user, people.alpha)
+    _key, clause, _values = kept_case_clause(people.alpha_user)
+    with pytest.raises(StatementError):
+        db.session.scalars(db.select(Case.number).where(clause)).all()
+    with pytest.raises(VisibilityError):
+        kept_case_clause(None)
