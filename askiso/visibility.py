@@ -90,11 +90,12 @@ MEMBER_IDS = bindparam("member_ids", expanding=True)
 MANAGED_IDS = bindparam("managed_ids", expanding=True)
 _STAFF_ALL = Case.id.isnot(None)
 _STAFF_QUEUES = Case.queue_id.in_(select(QueueMember.queue_id).where(QueueMember.user_id == VIEWER_ID))
+_CONTACT_OF = select(CaseContact.case_id).where(CaseContact.user_id == VIEWER_ID)
 _PARTICIPANT = or_(
     Case.participant_id.in_(MANAGED_IDS),
     and_(
         Case.participant_id.in_(MEMBER_IDS),
-        or_(Case.submitter_id == VIEWER_ID, Case.id.in_(select(CaseContact.case_id).where(CaseContact.user_id == VIEWER_ID))),
+        or_(Case.submitter_id == VIEWER_ID, Case.id.in_(_CONTACT_OF)),
     ),
     and_(Case.participant_id.is_(None), Case.submitter_id == VIEWER_ID),
 )
