@@ -267,7 +267,8 @@ def get_case_or_404(number, viewer, *options):
         kept = (options, stmt)
         if len(_BY_NUMBER) < 32:
             _BY_NUMBER[shape] = kept
-    case = db.session.scalar(kept[1], {**values, "number": number})
+    # unique(): a caller's options may join a collection (the contacts) into the row.
+    case = db.session.execute(kept[1], {**values, "number": number}).unique().scalar_one_or_none()
     if case is None:
         abort(404)
     # Loaded through the visibility rule: can_view_case need not ask again this request.
@@ -298,6 +299,35 @@ def visible_attachments(viewer, case):
     if not can_see_internal(viewer):
         stmt = stmt.where(Attachment.is_internal.is_(False))
     return stmt.order_by(Attachment.created_at, Attachment.id)
+
+
+@functools.cache
+def _public_conversation_statements():
+    """The public messages (with their authors) and public files of one case, kept (see kept_case_clause)."""
+    case_id = bindparam("case_id")
+    messages = (
+        select(Message)
+        .where(Message.case_id == case_id, Message.is_internal.is_(False))
+        .order_by(Message.created_at, Message.id)
+        .options(joinedload(Message.author))
+    )
+    files = (
+        select(Attachment)
+        .where(Attachment.case_id == case_id, Attachment.is_internal.is_(False))
+        .order_by(Attachment.created_at, Attachment.id)
+    )
+    return messages, files
+
+
+def public_conversation(viewer, case):
+    """(messages, files): the public messages of a case, oldest first, with their authors loaded,
+    and its public files, when the viewer may see the case; ([], []) otherwise. Internal notes
+    and their files are never in it, whoever asks (the participant's view of a case)."""
+    if not can_view_case(viewer, case):
+        return [], []
+    messages, files = _public_conversation_statements()
+    values = {"case_id": case.id}
+    return db.session.scalars(messages, values).all(), db.session.scalars(files, values).all()
 
 
 def can_view_message(viewer, message):

@@ -2,35 +2,28 @@
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from askiso.auth.models import user_by_email
 from askiso.cases import pending, rules, services
 from askiso.cases.blueprint import bp
 from askiso.cases.forms import CloseForm, ContactForm, RemoveContactForm, ReopenForm, ReplyForm, show_errors
-from askiso.cases.models import Attachment, Case, CaseContact, Message
+from askiso.cases.models import Case, CaseContact
 from askiso.cases.storage import storage
 from askiso.cases.submit_views import uploaded_files
 from askiso.core.access import login_required
 from askiso.extensions import db
-from askiso.visibility import get_attachment_or_404, get_case_or_404, visible_attachments, visible_messages
+from askiso.visibility import get_attachment_or_404, get_case_or_404, public_conversation
 
 NOT_A_COLLEAGUE = "Only colleagues of the same company can be added as contacts."
 
-# The page lists who follows the case by name: contacts and their accounts in one query.
-PAGE_LOADS = (selectinload(Case.contacts).joinedload(CaseContact.user),)
+# The page lists who follows the case by name: contacts and their accounts joined to the case's row.
+PAGE_LOADS = (joinedload(Case.contacts).joinedload(CaseContact.user),)
 
 
 def conversation(case):
     """The public conversation with its files; the submission's own files apart."""
-    messages = db.session.scalars(
-        visible_messages(current_user, case)
-        .where(Message.is_internal.is_(False))
-        .options(selectinload(Message.author))
-    ).all()
-    files = db.session.scalars(
-        visible_attachments(current_user, case).where(Attachment.is_internal.is_(False))
-    ).all()
+    messages, files = public_conversation(current_user, case)
     by_message = {}
     for attachment in files:
         by_message.setdefault(attachment.message_id, []).append(attachment)
@@ -65,7 +58,8 @@ def render_case(case, status=200, **forms):
             files=files,
             fields=field_rows(case),
             reply_form=reply_form,
-            kept=pending.pending_for(current_user, reply_form.form_key.data),
+            # A new form's key is fresh: no file can be kept under it yet.
+            kept=pending.pending_for(current_user, reply_form.form_key.data) if "reply_form" in forms else [],
             close_form=close_form,
             reopen_form=reopen_form,
             contact_form=forms.get("contact_form") or ContactForm(formdata=None),

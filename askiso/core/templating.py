@@ -16,7 +16,9 @@ def init_app(app):
 
     @app.context_processor
     def _globals():
-        return {"current_user": current_user, "app_name": "Ask ISO", **_nav_roles()}
+        # The user itself, not Flask-Login's proxy: a page reads it dozens of times.
+        user = current_user._get_current_object() if has_request_context() else current_user
+        return {"current_user": user, "app_name": "Ask ISO", **_nav_roles()}
 
 
 def _nav_roles():
