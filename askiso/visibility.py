@@ -303,16 +303,22 @@ def visible_attachments(viewer, case):
 
 @functools.cache
 def _public_conversation_statements():
-    """The public messages (with their authors) and public files of one case, kept (see kept_case_clause)."""
+    """The public messages (with their authors' names) and public files of one case, as plain
+    rows, kept (see kept_case_clause)."""
+    from askiso.auth.models import User
+
     case_id = bindparam("case_id")
     messages = (
-        select(Message)
+        select(
+            Message.id, Message.created_at, Message.body, Message.author_name,
+            User.name.label("user_name"), User.staff_role.label("user_staff_role"),
+        )
+        .outerjoin(User, User.id == Message.author_id)
         .where(Message.case_id == case_id, Message.is_internal.is_(False))
         .order_by(Message.created_at, Message.id)
-        .options(joinedload(Message.author))
     )
     files = (
-        select(Attachment)
+        select(Attachment.id, Attachment.message_id, Attachment.filename, Attachment.size)
         .where(Attachment.case_id == case_id, Attachment.is_internal.is_(False))
         .order_by(Attachment.created_at, Attachment.id)
     )
@@ -320,14 +326,14 @@ def _public_conversation_statements():
 
 
 def public_conversation(viewer, case):
-    """(messages, files): the public messages of a case, oldest first, with their authors loaded,
-    and its public files, when the viewer may see the case; ([], []) otherwise. Internal notes
-    and their files are never in it, whoever asks (the participant's view of a case)."""
+    """(messages, files) as plain rows: the public messages of a case, oldest first, with their
+    authors' names, and its public files, when the viewer may see the case; ([], []) otherwise.
+    Internal notes and their files are never in it, whoever asks (the participant's view)."""
     if not can_view_case(viewer, case):
         return [], []
     messages, files = _public_conversation_statements()
     values = {"case_id": case.id}
-    return db.session.scalars(messages, values).all(), db.session.scalars(files, values).all()
+    return db.session.execute(messages, values).all(), db.session.execute(files, values).all()
 
 
 def can_view_message(viewer, message):

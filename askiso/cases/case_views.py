@@ -1,10 +1,13 @@
 """The case page and what a participant does on it: reply, close, reopen, contacts, downloads."""
 
+from datetime import datetime
+from typing import NamedTuple
+
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from askiso.auth.models import user_by_email
+from askiso.auth.models import STAFF_ROLES, user_by_email
 from askiso.cases import pending, rules, services
 from askiso.cases.blueprint import bp
 from askiso.cases.forms import CloseForm, ContactForm, RemoveContactForm, ReopenForm, ReplyForm, show_errors
@@ -21,9 +24,26 @@ NOT_A_COLLEAGUE = "Only colleagues of the same company can be added as contacts.
 PAGE_LOADS = (joinedload(Case.contacts).joinedload(CaseContact.user),)
 
 
+class ShownMessage(NamedTuple):
+    """A public message as the participant's page shows it."""
+
+    id: int
+    created_at: datetime
+    body: str
+    author: str  # staff by first name (the page adds their queue), others by full name
+    from_staff: bool
+
+
+def _shown(row):
+    if row.user_staff_role in STAFF_ROLES:
+        return ShownMessage(row.id, row.created_at, row.body, (row.user_name or "").split(" ")[0], True)
+    return ShownMessage(row.id, row.created_at, row.body, row.user_name or row.author_name or "Unknown sender", False)
+
+
 def conversation(case):
     """The public conversation with its files; the submission's own files apart."""
-    messages, files = public_conversation(current_user, case)
+    rows, files = public_conversation(current_user, case)
+    messages = [_shown(row) for row in rows]
     by_message = {}
     for attachment in files:
         by_message.setdefault(attachment.message_id, []).append(attachment)
@@ -42,12 +62,26 @@ def field_rows(case):
 
 
 def render_case(case, status=200, **forms):
-    """The case page; forms given keep what the person typed."""
+    """The case page; forms given keep what the person typed. Only the forms the person may use are built."""
+    user = current_user._get_current_object()  # read many times below: not through the proxy
     messages, files = conversation(case)
     version = str(case.version)
-    close_form = forms.get("close_form") or CloseForm(formdata=None)
-    reopen_form = forms.get("reopen_form") or ReopenForm(formdata=None)
-    close_form.version.data = reopen_form.version.data = version
+    can = {
+        "can_reply": rules.can_reply(user, case),
+        "can_close": rules.can_close(user, case),
+        "can_reopen": rules.can_reopen(user, case),
+        "can_manage_contacts": rules.can_manage_contacts(user, case),
+    }
+    close_form = reopen_form = contact_form = remove_form = None
+    if can["can_close"]:
+        close_form = forms.get("close_form") or CloseForm(formdata=None)
+        close_form.version.data = version
+    if can["can_reopen"]:
+        reopen_form = forms.get("reopen_form") or ReopenForm(formdata=None)
+        reopen_form.version.data = version
+    if can["can_manage_contacts"]:
+        contact_form = forms.get("contact_form") or ContactForm(formdata=None)
+        remove_form = RemoveContactForm(formdata=None)
     reply_form = forms.get("reply_form") or ReplyForm(formdata=None)
     reply_form.ensure_key()
     return (
@@ -59,18 +93,15 @@ def render_case(case, status=200, **forms):
             fields=field_rows(case),
             reply_form=reply_form,
             # A new form's key is fresh: no file can be kept under it yet.
-            kept=pending.pending_for(current_user, reply_form.form_key.data) if "reply_form" in forms else [],
+            kept=pending.pending_for(user, reply_form.form_key.data) if "reply_form" in forms else [],
             close_form=close_form,
             reopen_form=reopen_form,
-            contact_form=forms.get("contact_form") or ContactForm(formdata=None),
-            remove_form=RemoveContactForm(formdata=None),
-            can_reply=rules.can_reply(current_user, case),
-            can_close=rules.can_close(current_user, case),
-            can_reopen=rules.can_reopen(current_user, case),
+            contact_form=contact_form,
+            remove_form=remove_form,
             reopen_until=rules.reopen_deadline(case) if case.status in ("resolved", "closed") else None,
-            can_manage_contacts=rules.can_manage_contacts(current_user, case),
-            read_only=rules.is_read_only_for(current_user, case),
+            read_only=rules.is_read_only_for(user, case),
             stale=forms.get("stale"),
+            **can,
         ),
         status,
     )
@@ -80,7 +111,7 @@ def render_case(case, status=200, **forms):
 @login_required
 def view(number):
     """A case: its details, the public conversation, and what you may do with it."""
-    return render_case(get_case_or_404(number, current_user, *PAGE_LOADS))
+    return render_case(get_case_or_404(number, current_user._get_current_object(), *PAGE_LOADS))
 
 
 def _to_case(case, anchor=None):
