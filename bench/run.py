@@ -74,8 +74,8 @@ def sign_in(port, email, password, totp_secret=None):
     return client
 
 
-def run_scenario(make_client, step, clients, requests_per_client):
-    """Run `step(client)` from `clients` threads; returns latencies and stats."""
+def drive(make_client, step, clients, requests_per_client):
+    """Run `step(client)` from `clients` threads; returns what was measured, unsummarized."""
     latencies, statuses, queries, errors = [], {}, [], []
     lock = threading.Lock()
 
@@ -100,8 +100,35 @@ def run_scenario(make_client, step, clients, requests_per_client):
         t.start()
     for t in threads:
         t.join()
-    wall = time.perf_counter() - started
-    return summarize(latencies, statuses, queries, errors, wall)
+    return latencies, statuses, queries, errors, time.perf_counter() - started
+
+
+def merge(runs):
+    latencies, statuses, queries, errors, wall = [], {}, [], [], 0.0
+    for run_latencies, run_statuses, run_queries, run_errors, run_wall in runs:
+        latencies += run_latencies
+        for status, n in run_statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+        queries += run_queries
+        errors += run_errors
+        wall += run_wall
+    return latencies, statuses, queries, errors, wall
+
+
+def run_scenario(make_client, step, clients, requests_per_client):
+    """Run `step(client)` from `clients` threads; returns latencies and stats."""
+    return summarize(*drive(make_client, step, clients, requests_per_client))
+
+
+def run_paired(make_client, step, floor_client, floor_step, clients, requests_per_client, rounds=4):
+    """Our page and its floor in alternating rounds, so that both meet the same machine:
+    a busy moment (another process, a frequency change) falls on both, not on one."""
+    ours, floor = [], []
+    per_round = max(requests_per_client // rounds, 5)
+    for _ in range(rounds):
+        ours.append(drive(make_client, step, clients, per_round))
+        floor.append(drive(floor_client, floor_step, clients, per_round))
+    return summarize(*merge(ours)), summarize(*merge(floor))
 
 
 def summarize(latencies, statuses, queries, errors, wall):
@@ -205,10 +232,12 @@ def main():
                 continue
             for clients in (1, 8):
                 per_client = max(args.requests // clients, 10)
-                result = run_scenario(make_client, step, clients, per_client)
-                floor_result = (
-                    run_scenario(lambda: Client(FLOOR_PORT), floor_step, clients, per_client) if floor_step else None
-                )
+                if floor_step:
+                    result, floor_result = run_paired(
+                        make_client, step, lambda: Client(FLOOR_PORT), floor_step, clients, per_client
+                    )
+                else:
+                    result, floor_result = run_scenario(make_client, step, clients, per_client), None
                 rows.append((name, clients, result, floor_result))
                 print(format_row(name, clients, result, floor_result), flush=True)
         memory = worker_memory_mb(app)

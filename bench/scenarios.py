@@ -78,10 +78,18 @@ def build(dataset, port, floor_port):
     def get(path):
         return lambda c: c.request("GET", path)
 
+    def sign_in_page(c):
+        c.cookies.clear()  # a fresh visitor each time
+        return c.request("GET", "/login")
+
     def sign_in_step(c):
         c.cookies.clear()  # a fresh visitor each time
         token, _ = c.csrf("/login")
-        return c.request("POST", "/login", {"csrf_token": token, "email": user, "password": pw})
+        form = {"csrf_token": token, "email": user, "password": pw}
+        status, body, elapsed, headers = c.request("POST", "/login", form)
+        if status not in (302, 303) or "/login" in (headers.get("Location") or ""):
+            raise RuntimeError(f"sign-in was not accepted ({status})")
+        return status, body, elapsed, headers
 
     def submit(c):
         _, html = c.csrf("/cases/new?type=general_question")
@@ -105,7 +113,8 @@ def build(dataset, port, floor_port):
         return c.request("POST", f"/cases/{number}/reply", fields)
 
     return [
-        ("sign-in", lambda: Client(port), sign_in_step, None),
+        ("sign-in page", lambda: Client(port), sign_in_page, None),
+        ("sign-in (the POST: argon2id hash)", lambda: Client(port), sign_in_step, None),
         ("my cases", as_user, get("/cases"), get(f"/floor/my/{user_id}")),
         ("company cases (largest company)", as_manager, get("/cases/company"), get(f"/floor/company/{participant_id}")),
         ("staff queue view", as_staff, get("/staff/cases"), None),
