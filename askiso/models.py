@@ -9,6 +9,7 @@ from askiso.cases.models import (  # noqa: F401
     Case,
     CaseContact,
     CaseNumberCounter,
+    CaseStatusCount,
     Message,
     PendingUpload,
     Queue,
@@ -29,3 +30,4 @@ from askiso.staff.models import (  # noqa: F401
 )
 from askiso.search.models import CaseSearch, SearchQueue  # noqa: F401
 from askiso.search import tracking  # noqa: F401,E402  (queues index updates on every flush)
+from askiso.cases import counts  # noqa: F401,E402  (the status-count triggers are made with the tables)

@@ -100,6 +100,15 @@ _PARTICIPANT = or_(
     and_(Case.participant_id.is_(None), Case.submitter_id == VIEWER_ID),
 )
 _MANAGED = Case.participant_id.in_(MANAGED_IDS)
+_OWN_PARTICIPANT_BRANCHES = (
+    and_(Case.submitter_id == VIEWER_ID, Case.participant_id.in_(MEMBER_IDS)),
+    and_(Case.submitter_id == VIEWER_ID, Case.participant_id.is_(None)),
+    and_(
+        Case.id.in_(_CONTACT_OF),
+        or_(Case.submitter_id != VIEWER_ID, Case.submitter_id.is_(None)),
+        _PARTICIPANT,
+    ),
+)
 
 
 @functools.cache
@@ -153,6 +162,26 @@ def kept_case_clause(viewer):
         "managed_ids": [m.participant_id for m in memberships if m.is_external_manager],
     }
     return "participant", _PARTICIPANT, values
+
+
+def kept_own_cases(viewer):
+    """(key, branches, values): the cases the viewer submitted or follows as a contact, among
+    those they may see (kept_case_clause), as disjoint clauses with bound parameters.
+
+    Each branch is one index walk: a participant's own cases are "submitted by
+    them in a participant they belong to" and "their own inquiries", which is
+    what the rule says of a case they submitted (an External Manager's
+    participants are among their memberships), so neither repeats the rule's
+    ORs that keep PostgreSQL from answering from an index; followed cases keep
+    the whole rule.
+    """
+    key, clause, values = kept_case_clause(viewer)
+    values = {**values, "viewer_id": viewer.id}
+    followed = and_(Case.id.in_(_CONTACT_OF), or_(Case.submitter_id != VIEWER_ID, Case.submitter_id.is_(None)))
+    submitted = Case.submitter_id == VIEWER_ID
+    if key == "participant":
+        return key, _OWN_PARTICIPANT_BRANCHES, values
+    return key, (and_(submitted, clause), and_(followed, clause)), values
 
 
 def kept_managed_clause(viewer):

@@ -10,6 +10,7 @@ NAME = re.compile(r'name="([^"]+)"')
 VALUE = re.compile(r'value="([^"]*)"')
 SELECT = re.compile(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', re.S)
 OPTION = re.compile(r'<option[^>]*value="([^"]+)"')
+REPLY_BODY = "Thank you, one more question about the meter data."
 FILE_BYTES = b"%PDF-1.4\n" + secrets.token_bytes(200_000) + b"\n%%EOF\n"
 
 
@@ -28,7 +29,9 @@ def form_fields(html):
 
 
 def prepare(dataset):
-    """Give one attachment of the long case real bytes (download) and keep the case open (reply)."""
+    """Give one attachment of the long case real bytes (download), and pick an open case of the
+    same person for the reply scenario: replies never go to the long case, whose page would
+    otherwise grow by a few hundred messages with every run."""
     from askiso import create_app
     from askiso.cases.models import Attachment, Case
     from askiso.cases.storage import storage
@@ -52,15 +55,23 @@ def prepare(dataset):
             )
             db.session.add(attachment)
             db.session.commit()
-        if case.status not in ("new", "in_progress", "waiting"):
+        reply_case = db.session.scalar(
+            db.select(Case)
+            .where(Case.submitter_id == case.submitter_id, Case.participant_id == case.participant_id,
+                   Case.id != case.id)
+            .order_by(Case.id)
+            .limit(1)
+        )
+        if reply_case.status not in ("new", "in_progress", "waiting"):
             # The reply scenario needs a case that takes replies (closed ones do not).
-            case.status, case.closed_at, case.resolved_at = "in_progress", None, None
+            reply_case.status, reply_case.closed_at, reply_case.resolved_at = "in_progress", None, None
             db.session.commit()
         path = storage().path(attachment.stored_name)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(FILE_BYTES)
         dataset["attachment_id"] = attachment.id
         dataset["participant_user_id"] = case.submitter_id
+        dataset["reply_case"] = reply_case.number
 
 
 def build(dataset, port, floor_port):
@@ -104,13 +115,14 @@ def build(dataset, port, floor_port):
         return status, body, elapsed, headers
 
     def reply(c):
-        _, html = c.csrf(f"/cases/{number}")
-        marker = 'action="/cases/' + number + '/reply"'
+        reply_to = dataset["reply_case"]
+        _, html = c.csrf(f"/cases/{reply_to}")
+        marker = 'action="/cases/' + reply_to + '/reply"'
         if marker not in html:
-            raise RuntimeError(f"{number} shows no reply form")  # counted as an error, not a fast success
+            raise RuntimeError(f"{reply_to} shows no reply form")  # counted as an error, not a fast success
         fields = form_fields(html.split(marker, 1)[-1])
-        fields.update(body="Thank you, one more question about the meter data.")
-        return c.request("POST", f"/cases/{number}/reply", fields)
+        fields.update(body=REPLY_BODY)
+        return c.request("POST", f"/cases/{reply_to}/reply", fields)
 
     return [
         ("sign-in page", lambda: Client(port), sign_in_page, None),

@@ -84,6 +84,8 @@ def _empty_all_tables():
         conn.execute(text("PRAGMA foreign_keys=OFF"))
         for table in tables:
             conn.execute(table.delete())
+        # Deleting the cases made their status-count rows (askiso/cases/counts.py): empty it last.
+        conn.execute(text("DELETE FROM case_status_counts"))
         conn.execute(text("PRAGMA foreign_keys=ON"))
 
 

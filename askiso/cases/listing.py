@@ -1,12 +1,13 @@
 """The participant case lists: filters, counts per status and keyset pagination.
 
-Every query starts from askiso/visibility.py's rule for the viewer
-(kept_case_clause; kept_managed_clause for the company list); the list's own
-scope (my cases, company cases) and the person's filters only narrow it
-further. Pages are cut with a cursor on the sort key and the id (no OFFSET),
-and the status counts are one GROUP BY over the filtered visible set.
+Every query starts from askiso/visibility.py's rule for the viewer, cut
+into the list's scope there (kept_own_cases for my cases, kept_managed_clause
+for the company list); the person's filters only narrow it further. Pages
+are cut with a cursor on the sort key and the id (no OFFSET). The status
+counts are one GROUP BY over the filtered visible set, or, for whole
+companies, their kept counts (askiso/cases/counts.py).
 
-The statements are kept: built once for each shape of list (which rule,
+The statements are kept: built once for each shape of list (which kind of viewer,
 scope, filters, sort and cursor are in play) with every value a bound
 parameter, and reused with this request's values. A kept statement holds no
 value of anyone's: the values travel beside it (`_values`).
@@ -17,12 +18,13 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, or_, select, tuple_, union_all
+from sqlalchemy import bindparam, func, or_, select, tuple_, union_all
 
 from askiso import visibility
 from askiso.auth.models import User
 from askiso.cams.models import Participant
-from askiso.cases.models import STATUSES, Case, CaseContact, RequestType
+from askiso.cases.counts import participant_counts
+from askiso.cases.models import STATUSES, Case, RequestType
 from askiso.extensions import db
 
 PAGE_SIZE = 25
@@ -46,7 +48,7 @@ SORTS = {
     "number": Case.number,
 }
 LIKE_ESCAPE = "/"
-_KEPT = {}  # shape -> statement; shapes are few (scope x rule x filters x sort x cursor)
+_KEPT = {}  # shape -> statement; shapes are few (scope x kind of viewer x filters x sort x cursor)
 
 
 @dataclass
@@ -86,23 +88,30 @@ class Scope:
     """Which cases a list shows, within what the viewer may see.
 
     `kind` is "my" (submitted or followed as a contact) or "company" (every
-    case of the participants the viewer manages as External Manager); `rule`
-    is (key, clause, values) from askiso/visibility.py.
+    case of the participants the viewer manages as External Manager); `key`,
+    `branches` and `values` come from askiso/visibility.py: disjoint clauses,
+    each already within the viewer's rule, with bound parameters, and this
+    viewer's values for them. Each branch is read in index order on its own
+    and the branches merged: one OR over them would make the database collect
+    and sort every case of the person for each page.
     """
 
     kind: str
-    rule: tuple
+    key: str
+    branches: tuple
+    values: dict
 
 
 def my_scope(viewer):
     """Cases the person submitted or follows as a contact (their own inquiries included)."""
-    key, clause, values = visibility.kept_case_clause(viewer)
-    return Scope("my", (key, clause, {**values, "viewer_id": viewer.id}))
+    key, branches, values = visibility.kept_own_cases(viewer)
+    return Scope("my", key, tuple(branches), values)
 
 
 def company_scope(viewer):
     """Every case of the participants where the person is an active External Manager."""
-    return Scope("company", visibility.kept_managed_clause(viewer))
+    key, clause, values = visibility.kept_managed_clause(viewer)
+    return Scope("company", key, (clause,), values)
 
 
 def managed_participant_ids(viewer):
@@ -110,35 +119,17 @@ def managed_participant_ids(viewer):
     return list(visibility.managed_participant_ids(viewer))
 
 
-def _branches(kind):
-    """The scope's disjoint conditions.
-
-    My cases are two branches (submitted; followed but not submitted), each
-    read in index order on its own and merged: one OR over both would make the
-    database collect and sort every case of the person for each page.
-    """
-    if kind == "company":
-        return (None,)
-    viewer_id = visibility.VIEWER_ID
-    contact_of = select(CaseContact.case_id).where(CaseContact.user_id == viewer_id)
-    submitted = Case.submitter_id == viewer_id
-    followed = and_(Case.id.in_(contact_of), or_(Case.submitter_id != viewer_id, Case.submitter_id.is_(None)))
-    return (submitted, followed)
-
-
 def _shape(scope, filters, with_status, with_cursor):
     return (
-        scope.kind, scope.rule[0], filters.participant_id is not None, bool(filters.request_type_key),
+        scope.kind, scope.key, filters.participant_id is not None, bool(filters.request_type_key),
         bool(filters.q), with_status, filters.sort, with_cursor,
     )
 
 
 def _conditions(scope, shape, branch):
-    """The rule, the branch and the filters of a shape, every value a bound parameter."""
+    """The branch (within the viewer's rule) and the filters of a shape, every value a bound parameter."""
     _kind, _key, participant, request_type, q, with_status, sort, with_cursor = shape
-    conditions = [scope.rule[1]]
-    if branch is not None:
-        conditions.append(branch)
+    conditions = [branch]
     if participant:
         conditions.append(Case.participant_id == bindparam("f_participant"))
     if request_type:
@@ -169,7 +160,7 @@ def _kept(shape, build):
 
 
 def _counts_statement(scope, shape):
-    branches = _branches(scope.kind)
+    branches = scope.branches
     if len(branches) == 1:
         # count(*), not count(id): lets the database answer from an index alone.
         return (
@@ -184,7 +175,7 @@ def _counts_statement(scope, shape):
 
 def _rows_statement(scope, shape, page_size):
     key = SORTS[shape[6]]
-    branches = _branches(scope.kind)
+    branches = scope.branches
     if len(branches) == 1:
         stmt = select(*ROW_COLUMNS).select_from(ROW_FROM).where(*_conditions(scope, shape, branches[0]))
     else:
@@ -206,7 +197,7 @@ def _rows_statement(scope, shape, page_size):
 
 
 def _values(scope, filters, position):
-    values = dict(scope.rule[2])
+    values = dict(scope.values)
     if filters.participant_id is not None:
         values["f_participant"] = filters.participant_id
     if filters.request_type_key:
@@ -229,6 +220,13 @@ def status_counts(scope, filters, values=None):
     With several disjoint scope branches the counts are summed over a UNION ALL
     of the branches, so each branch is counted from its own index.
     """
+    if scope.kind == "company" and not filters.request_type_key and not filters.q:
+        # Every case of whole participants: their kept counts (askiso/cases/counts.py), not a count of
+        # each case. The managed ids come from the visibility rule; a participant filter only narrows them.
+        ids = scope.values["managed_ids"]
+        if filters.participant_id is not None:
+            ids = [i for i in ids if i == filters.participant_id]
+        return participant_counts(ids)
     shape = _shape(scope, filters, False, False)
     stmt = _kept(("counts", *shape), lambda: _counts_statement(scope, shape))
     counts = dict.fromkeys(STATUSES, 0)

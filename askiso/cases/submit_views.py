@@ -133,8 +133,9 @@ def _create(ctx, form, key, kept, chosen):
     finally:
         pending.close_all(kept_files)
     pending.consume(kept)
+    receipt_url = url_for("cases.receipt", number=case.number)  # before the commit expires the case
     db.session.commit()
-    return redirect(url_for("cases.receipt", number=case.number), code=303)
+    return redirect(receipt_url, code=303)
 
 
 def _failed(ctx, form, key, chosen, errors):

@@ -56,9 +56,13 @@ def purge(sessions_days, tokens_days):
 
 @click.command("analyze")
 def analyze_command():
-    """Refresh the query planner's statistics (run daily, and after a bulk load)."""
+    """Refresh the query planner's statistics and fold the kept status counts (run daily, and after a bulk load)."""
     from sqlalchemy import text
 
+    from askiso.cases import counts
+
+    before, after = counts.compact()
+    click.echo(f"status counts folded: {before} row(s) into {after}")
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))
         if db.engine.dialect.name == "sqlite":

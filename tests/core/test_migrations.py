@@ -84,3 +84,37 @@ def test_readiness_reads_the_same_heads_as_alembic(tmp_path):
     expected = set(ScriptDirectory(str(tmp_path)).get_heads())
     assert expected == {"d4", "e5"}
     assert script_heads(str(tmp_path)) == expected
+
+
+def _trigger_names(conn):
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))
+    else:
+        rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+    return {row[0] for row in rows}
+
+
+def test_migrations_make_the_same_status_count_triggers_as_the_models(empty_database_url):
+    """The kept status counts (askiso/cases/counts.py) need their triggers on a migrated database too."""
+    import importlib.util
+
+    from askiso.cases import counts
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            names = _trigger_names(conn)
+            dialect = conn.dialect.name
+        downgrade(revision="base")
+        with db.engine.connect() as conn:
+            assert not {n for n in _trigger_names(conn) if n.startswith("case_status_counts")}
+        db.engine.dispose()
+    expected = {s.split()[2] for s in counts.TRIGGERS[dialect] if s.startswith("CREATE TRIGGER")}
+    assert expected and expected <= names
+    path = os.path.join(app.extensions["migrate"].directory, "versions", "7c3f1a2b9d10_case_status_counts.py")
+    spec = importlib.util.spec_from_file_location("status_counts_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    # A change to the triggers in the code needs a migration of its own.
+    assert migration.TRIGGERS == counts.TRIGGERS and migration.DROP_TRIGGERS == counts.DROP_TRIGGERS

@@ -126,3 +126,30 @@ def test_kept_rule_without_the_viewers_values_is_an_error(people):
         db.session.scalars(db.select(Case.number).where(clause)).all()
     with pytest.raises(VisibilityError):
         kept_case_clause(None)
+
+
+def test_own_cases_branches_are_the_rule_cut_into_disjoint_parts(people):
+    """kept_own_cases (my cases) is exactly: visible, and submitted or followed; its branches never overlap."""
+    from askiso.cases.models import Case, CaseContact
+    from askiso.visibility import kept_own_cases
+
+    followed = new_case(people.alpha_colleague, people.alpha)
+    services.add_contact(followed, people.alpha_colleague, people.alpha_user)
+    followed_beta = new_case(people.beta_user, people.beta)
+    services.add_contact(followed_beta, people.beta_user, people.both)
+    new_case(people.alpha_user, people.alpha)
+    new_case(people.both, people.alpha)
+    new_case(people.both, people.beta)
+    new_case(people.outsider, None)
+    new_case(people.alpha_manager, people.alpha)
+    db.session.commit()
+    cast = [getattr(people, name) for name in vars(people) if hasattr(getattr(people, name), "email")]
+    for person in cast:
+        _key, branches, values = kept_own_cases(person)
+        parts = [set(db.session.scalars(db.select(Case.number).where(branch), values)) for branch in branches]
+        followed_ids = db.select(CaseContact.case_id).where(CaseContact.user_id == person.id)
+        mine = set(db.session.scalars(
+            db.select(Case.number).where(db.or_(Case.submitter_id == person.id, Case.id.in_(followed_ids)))
+        ))
+        assert set().union(*parts) == mine & visible_numbers(person), person.email
+        assert sum(len(p) for p in parts) == len(set().union(*parts)), person.email
