@@ -32,3 +32,57 @@ def test_sqlite_savepoint_takes_the_write_lock_first(app):
         other.rollback()
     finally:
         other.close()
+
+
+def _ends_of_transactions(app, work):
+    """Run `work` in an app context of its own, as a request does; which ends did its transaction see?"""
+    from sqlalchemy import event
+
+    ends = []
+    with app.app_context():
+        engine = db.engine
+
+    def committed(conn):
+        ends.append("commit")
+
+    def rolled_back(conn):
+        ends.append("rollback")
+
+    event.listen(engine, "commit", committed)
+    event.listen(engine, "rollback", rolled_back)
+    try:
+        with app.app_context():
+            work()
+    finally:
+        event.remove(engine, "commit", committed)
+        event.remove(engine, "rollback", rolled_back)
+    return ends
+
+
+def test_postgres_read_only_request_ends_with_commit_and_keeps_prepared_statements(app, people):
+    """psycopg forgets its prepared statements on ROLLBACK: a transaction that only read ends with COMMIT;
+    one that wrote and was not committed still ends with ROLLBACK, and its write is gone."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from askiso.cams.models import Participant
+
+    def read():
+        db.session.execute(db.text("SELECT count(*) FROM cases")).scalar()
+
+    def write_without_commit():
+        db.session.execute(db.text("UPDATE participants SET name = 'Changed' WHERE code = 'ALPHA'"))
+
+    assert _ends_of_transactions(app, read)[:1] == ["commit"]
+    assert _ends_of_transactions(app, write_without_commit)[:1] == ["rollback"]
+    db.session.expire_all()
+    assert db.session.scalar(db.select(Participant.name).where(Participant.code == "ALPHA")) != "Changed"
+
+    seen = []
+
+    def read_and_look():
+        read()
+        seen.append(db.session.execute(db.text("SELECT count(*) FROM pg_prepared_statements")).scalar())
+
+    for _ in range(12):  # as many requests, each in an app context of its own
+        _ends_of_transactions(app, read_and_look)
+    assert max(seen) > 0
