@@ -100,14 +100,20 @@ _PARTICIPANT = or_(
     and_(Case.participant_id.is_(None), Case.submitter_id == VIEWER_ID),
 )
 _MANAGED = Case.participant_id.in_(MANAGED_IDS)
-_OWN_PARTICIPANT_BRANCHES = (
-    and_(Case.submitter_id == VIEWER_ID, Case.participant_id.in_(MEMBER_IDS)),
-    and_(Case.submitter_id == VIEWER_ID, Case.participant_id.is_(None)),
-    and_(
-        Case.id.in_(_CONTACT_OF),
-        or_(Case.submitter_id != VIEWER_ID, Case.submitter_id.is_(None)),
-        _PARTICIPANT,
+_OWN_FOLLOWED = and_(
+    Case.id.in_(_CONTACT_OF), or_(Case.submitter_id != VIEWER_ID, Case.submitter_id.is_(None)), _PARTICIPANT
+)
+_OWN_PARTICIPANT_GROUPS = (
+    (
+        # Read by the submitter's index in update order, whatever the participant...
+        and_(Case.submitter_id == VIEWER_ID, or_(Case.participant_id.in_(MEMBER_IDS), Case.participant_id.is_(None))),
+        # ...counted from the (submitter, participant, status) index, one range each.
+        (
+            and_(Case.submitter_id == VIEWER_ID, Case.participant_id.in_(MEMBER_IDS)),
+            and_(Case.submitter_id == VIEWER_ID, Case.participant_id.is_(None)),
+        ),
     ),
+    (_OWN_FOLLOWED, (_OWN_FOLLOWED,)),
 )
 
 
@@ -165,14 +171,16 @@ def kept_case_clause(viewer):
 
 
 def kept_own_cases(viewer):
-    """(key, branches, values): the cases the viewer submitted or follows as a contact, among
-    those they may see (kept_case_clause), as disjoint clauses with bound parameters.
+    """(key, groups, values): the cases the viewer submitted or follows as a contact, among
+    those they may see (kept_case_clause), as disjoint groups with bound parameters: each a
+    pair (clause to read the group by, in index order; disjoint clauses to count it by).
 
-    Each branch is one index walk: a participant's own cases are "submitted by
-    them in a participant they belong to" and "their own inquiries", which is
+    Each group is read on its own (submitted; followed), each counting clause
+    counted on its own: a participant's submitted cases
+    are "in a participant they belong to" and "their own inquiries", which is
     what the rule says of a case they submitted (an External Manager's
     participants are among their memberships), so neither repeats the rule's
-    ORs that keep PostgreSQL from answering from an index; followed cases keep
+    ORs that keep PostgreSQL from counting from an index; followed cases keep
     the whole rule.
     """
     key, clause, values = kept_case_clause(viewer)
@@ -180,8 +188,9 @@ def kept_own_cases(viewer):
     followed = and_(Case.id.in_(_CONTACT_OF), or_(Case.submitter_id != VIEWER_ID, Case.submitter_id.is_(None)))
     submitted = Case.submitter_id == VIEWER_ID
     if key == "participant":
-        return key, _OWN_PARTICIPANT_BRANCHES, values
-    return key, (and_(submitted, clause), and_(followed, clause)), values
+        return key, _OWN_PARTICIPANT_GROUPS, values
+    submitted, followed = and_(submitted, clause), and_(followed, clause)
+    return key, ((submitted, (submitted,)), (followed, (followed,))), values
 
 
 def kept_managed_clause(viewer):

@@ -1,17 +1,18 @@
 """The case page and what a participant does on it: reply, close, reopen, contacts, downloads."""
 
+import functools
 from datetime import datetime
 from typing import NamedTuple
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
 
-from askiso.auth.models import STAFF_ROLES, user_by_email
+from askiso.auth.models import STAFF_ROLES, User, user_by_email
 from askiso.cases import pending, rules, services
 from askiso.cases.blueprint import bp
 from askiso.cases.forms import CloseForm, ContactForm, RemoveContactForm, ReopenForm, ReplyForm, show_errors
-from askiso.cases.models import Case, CaseContact
+from askiso.cases.models import CaseContact
 from askiso.cases.storage import storage
 from askiso.cases.submit_views import uploaded_files
 from askiso.core.access import login_required
@@ -20,8 +21,24 @@ from askiso.visibility import get_attachment_or_404, get_case_or_404, public_con
 
 NOT_A_COLLEAGUE = "Only colleagues of the same company can be added as contacts."
 
-# The page lists who follows the case by name: contacts and their accounts joined to the case's row.
-PAGE_LOADS = (joinedload(Case.contacts).joinedload(CaseContact.user),)
+# The case's own many-to-ones come with it (visibility.get_case_or_404); the people who follow it are
+# read on their own (page_contacts): joined into the same row, PostgreSQL spent 2 ms planning the join.
+PAGE_LOADS = ()
+
+
+@functools.cache
+def _contacts_statement():
+    return (
+        select(CaseContact.user_id, User.name)
+        .join(User, User.id == CaseContact.user_id)
+        .where(CaseContact.case_id == bindparam("case_id"))
+        .order_by(CaseContact.added_at, CaseContact.user_id)
+    )
+
+
+def page_contacts(case):
+    """(user_id, name) of the people who follow the case as contacts, in the order they were added."""
+    return db.session.execute(_contacts_statement(), {"case_id": case.id}).all()
 
 
 class ShownMessage(NamedTuple):
@@ -92,6 +109,7 @@ def render_case(case, status=200, **forms):
             files=files,
             fields=field_rows(case),
             reply_form=reply_form,
+            contacts=page_contacts(case),
             # A new form's key is fresh: no file can be kept under it yet.
             kept=pending.pending_for(user, reply_form.form_key.data) if "reply_form" in forms else [],
             close_form=close_form,

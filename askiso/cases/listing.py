@@ -89,29 +89,38 @@ class Scope:
 
     `kind` is "my" (submitted or followed as a contact) or "company" (every
     case of the participants the viewer manages as External Manager); `key`,
-    `branches` and `values` come from askiso/visibility.py: disjoint clauses,
-    each already within the viewer's rule, with bound parameters, and this
-    viewer's values for them. Each branch is read in index order on its own
-    and the branches merged: one OR over them would make the database collect
-    and sort every case of the person for each page.
+    `groups` and `values` come from askiso/visibility.py: disjoint groups, each
+    (clause to read it by, clauses to count it by), already within the
+    viewer's rule, with bound parameters, and this viewer's values for them.
+    Each group is read in index order on its own and the groups merged (one OR
+    over all would make the database collect and sort every case of the
+    person for each page); each counting clause is counted on its own.
     """
 
     kind: str
     key: str
-    branches: tuple
+    groups: tuple
     values: dict
+
+    @property
+    def walks(self):
+        return tuple(walk for walk, _counted in self.groups)
+
+    @property
+    def counted(self):
+        return tuple(clause for _walk, counted in self.groups for clause in counted)
 
 
 def my_scope(viewer):
     """Cases the person submitted or follows as a contact (their own inquiries included)."""
-    key, branches, values = visibility.kept_own_cases(viewer)
-    return Scope("my", key, tuple(branches), values)
+    key, groups, values = visibility.kept_own_cases(viewer)
+    return Scope("my", key, tuple(groups), values)
 
 
 def company_scope(viewer):
     """Every case of the participants where the person is an active External Manager."""
     key, clause, values = visibility.kept_managed_clause(viewer)
-    return Scope("company", key, (clause,), values)
+    return Scope("company", key, ((clause, (clause,)),), values)
 
 
 def managed_participant_ids(viewer):
@@ -160,7 +169,7 @@ def _kept(shape, build):
 
 
 def _counts_statement(scope, shape):
-    branches = scope.branches
+    branches = scope.counted
     if len(branches) == 1:
         # count(*), not count(id): lets the database answer from an index alone.
         return (
@@ -175,7 +184,7 @@ def _counts_statement(scope, shape):
 
 def _rows_statement(scope, shape, page_size):
     key = SORTS[shape[6]]
-    branches = scope.branches
+    branches = scope.walks
     if len(branches) == 1:
         stmt = select(*ROW_COLUMNS).select_from(ROW_FROM).where(*_conditions(scope, shape, branches[0]))
     else:

@@ -145,7 +145,11 @@ def test_own_cases_branches_are_the_rule_cut_into_disjoint_parts(people):
     db.session.commit()
     cast = [getattr(people, name) for name in vars(people) if hasattr(getattr(people, name), "email")]
     for person in cast:
-        _key, branches, values = kept_own_cases(person)
+        _key, groups, values = kept_own_cases(person)
+        branches = [clause for _walk, counted in groups for clause in counted]
+        walks = [set(db.session.scalars(db.select(Case.number).where(walk), values)) for walk, _ in groups]
+        assert set().union(*walks) == set().union(*[set(db.session.scalars(db.select(Case.number).where(b), values))
+                                                    for b in branches]), person.email
         parts = [set(db.session.scalars(db.select(Case.number).where(branch), values)) for branch in branches]
         followed_ids = db.select(CaseContact.case_id).where(CaseContact.user_id == person.id)
         mine = set(db.session.scalars(
