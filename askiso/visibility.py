@@ -181,7 +181,9 @@ def kept_own_cases(viewer):
     what the rule says of a case they submitted (an External Manager's
     participants are among their memberships), so neither repeats the rule's
     ORs that keep PostgreSQL from counting from an index; followed cases keep
-    the whole rule.
+    the whole rule. For a participant (key "participant") the first group is
+    exactly what they submitted in values["member_ids"] and their own
+    inquiries: askiso/cases/counts.submitted_counts counts the same cases.
     """
     key, clause, values = kept_case_clause(viewer)
     values = {**values, "viewer_id": viewer.id}

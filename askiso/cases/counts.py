@@ -1,11 +1,13 @@
-"""Status counts per participant, kept by the database (askiso/cases/models.py, CaseStatusCount).
+"""Status counts per participant and submitter, kept by the database (askiso/cases/models.py,
+CaseStatusCount).
 
-The triggers below add a row (participant, status, +1/-1) for every case added,
-removed, or moved to another status or participant. They are created with the
+The triggers below add a row (participant, submitter, status, +1/-1) for every
+case added, removed, or moved to another status, participant or submitter. They are created with the
 tables (`db.create_all`, the tests) and by the migration; `TRIGGERS` is the one
 place that says what they are, per database.
 
-Reading: `participant_counts(ids)` sums the rows of some participants by status.
+Reading: `participant_counts(ids)` sums the rows of some participants by status,
+`submitted_counts(user_id, participant_ids)` those of one person's own cases.
 Upkeep: `compact()` folds each participant's rows into one per status (run by
 `flask analyze`); `rebuild()` recounts everything from `cases` (after a bulk
 load, or to repair; it takes the database's write lock for its transaction).
@@ -13,45 +15,39 @@ load, or to repair; it takes the database's write lock for its transaction).
 
 import functools
 
-from sqlalchemy import bindparam, delete, event, func, insert, select, text
+from sqlalchemy import and_, bindparam, delete, event, func, insert, or_, select, text
 
 from askiso.cases.models import STATUSES, Case, CaseStatusCount
 from askiso.extensions import db
 
-_ROW = "INSERT INTO case_status_counts (participant_id, status, n) VALUES ({who}.participant_id, {who}.status, {n})"
+# {who} is OLD or NEW, {n} is -1 or 1: no value from outside ever reaches these statements.
+_ROW = (
+    "INSERT INTO case_status_counts (participant_id, submitter_id, status, n) "
+    "VALUES ({who}.participant_id, {who}.submitter_id, {who}.status, {n})"
+)
 
 TRIGGERS = {
     "sqlite": [
-        "CREATE TRIGGER case_status_counts_insert AFTER INSERT ON cases "
-        "WHEN NEW.participant_id IS NOT NULL "
-        f"BEGIN {_ROW.format(who='NEW', n=1)}; END",
-        "CREATE TRIGGER case_status_counts_delete AFTER DELETE ON cases "
-        "WHEN OLD.participant_id IS NOT NULL "
-        f"BEGIN {_ROW.format(who='OLD', n=-1)}; END",
-        "CREATE TRIGGER case_status_counts_update AFTER UPDATE OF status, participant_id ON cases "
+        f"CREATE TRIGGER case_status_counts_insert AFTER INSERT ON cases BEGIN {_ROW.format(who='NEW', n=1)}; END",
+        f"CREATE TRIGGER case_status_counts_delete AFTER DELETE ON cases BEGIN {_ROW.format(who='OLD', n=-1)}; END",
+        "CREATE TRIGGER case_status_counts_update AFTER UPDATE OF status, participant_id, submitter_id ON cases "
         "WHEN OLD.status IS NOT NEW.status OR OLD.participant_id IS NOT NEW.participant_id "
-        "BEGIN "
-        "INSERT INTO case_status_counts (participant_id, status, n) "
-        "SELECT OLD.participant_id, OLD.status, -1 WHERE OLD.participant_id IS NOT NULL; "
-        "INSERT INTO case_status_counts (participant_id, status, n) "
-        "SELECT NEW.participant_id, NEW.status, 1 WHERE NEW.participant_id IS NOT NULL; "
-        "END",
+        "OR OLD.submitter_id IS NOT NEW.submitter_id "
+        f"BEGIN {_ROW.format(who='OLD', n=-1)}; {_ROW.format(who='NEW', n=1)}; END",
     ],
     "postgresql": [
         "CREATE FUNCTION case_status_counts_track() RETURNS trigger LANGUAGE plpgsql AS $$ "
         "BEGIN "
-        "IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.participant_id IS NOT NULL THEN "
-        f"{_ROW.format(who='OLD', n=-1)}; "
-        "END IF; "
-        "IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.participant_id IS NOT NULL THEN "
-        f"{_ROW.format(who='NEW', n=1)}; "
-        "END IF; "
+        f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {_ROW.format(who='OLD', n=-1)}; END IF; "
+        f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {_ROW.format(who='NEW', n=1)}; END IF; "
         "RETURN NULL; "
         "END $$",
         "CREATE TRIGGER case_status_counts_insert_delete AFTER INSERT OR DELETE ON cases "
         "FOR EACH ROW EXECUTE FUNCTION case_status_counts_track()",
-        "CREATE TRIGGER case_status_counts_update AFTER UPDATE OF status, participant_id ON cases FOR EACH ROW "
-        "WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.participant_id IS DISTINCT FROM NEW.participant_id) "
+        "CREATE TRIGGER case_status_counts_update AFTER UPDATE OF status, participant_id, submitter_id ON cases "
+        "FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status "
+        "OR OLD.participant_id IS DISTINCT FROM NEW.participant_id "
+        "OR OLD.submitter_id IS DISTINCT FROM NEW.submitter_id) "
         "EXECUTE FUNCTION case_status_counts_track()",
     ],
 }
@@ -98,11 +94,37 @@ def participant_counts(participant_ids):
     return counts
 
 
-def _folded():
+KEY_COLUMNS = (CaseStatusCount.participant_id, CaseStatusCount.submitter_id, CaseStatusCount.status)
+
+
+@functools.cache
+def _submitted_statement():
     return (
-        select(CaseStatusCount.participant_id, CaseStatusCount.status, func.sum(CaseStatusCount.n))
-        .group_by(CaseStatusCount.participant_id, CaseStatusCount.status)
+        select(CaseStatusCount.status, func.sum(CaseStatusCount.n))
+        .where(
+            CaseStatusCount.submitter_id == bindparam("submitter_id"),
+            or_(
+                CaseStatusCount.participant_id.in_(bindparam("participant_ids", expanding=True)),
+                and_(bindparam("with_inquiries"), CaseStatusCount.participant_id.is_(None)),
+            ),
+        )
+        .group_by(CaseStatusCount.status)
     )
+
+
+def submitted_counts(user_id, participant_ids, with_inquiries):
+    """{status: number} of the cases `user_id` submitted in these participants (and, with
+    `with_inquiries`, their general inquiries, which have no participant)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    values = {"submitter_id": user_id, "participant_ids": list(participant_ids), "with_inquiries": with_inquiries}
+    for status, n in db.session.execute(_submitted_statement(), values):
+        if status in counts:
+            counts[status] = int(n)
+    return counts
+
+
+def _folded():
+    return select(*KEY_COLUMNS, func.sum(CaseStatusCount.n)).group_by(*KEY_COLUMNS)
 
 
 def _write_lock(conn, table):
@@ -121,13 +143,13 @@ def compact():
     One transaction that holds the write lock on the table first, so that no
     change lands between reading the sums and replacing the rows.
     """
-    columns = ["participant_id", "status", "n"]
+    columns = ["participant_id", "submitter_id", "status", "n"]
     with db.engine.begin() as conn:
         _write_lock(conn, "case_status_counts")
         rows = conn.execute(_folded()).all()
         before = conn.scalar(select(func.count()).select_from(CaseStatusCount))
         conn.execute(delete(CaseStatusCount))
-        kept = [dict(zip(columns, row, strict=True)) for row in rows if row[2]]
+        kept = [dict(zip(columns, row, strict=True)) for row in rows if row[3]]
         if kept:
             conn.execute(insert(CaseStatusCount), kept)
     return before, len(kept)
@@ -138,9 +160,8 @@ def rebuild():
     with db.engine.begin() as conn:
         _write_lock(conn, "cases")
         conn.execute(delete(CaseStatusCount))
-        counted = (
-            select(Case.participant_id, Case.status, func.count())
-            .where(Case.participant_id.isnot(None))
-            .group_by(Case.participant_id, Case.status)
+        keys = (Case.participant_id, Case.submitter_id, Case.status)
+        counted = select(*keys, func.count()).group_by(*keys)
+        conn.execute(
+            insert(CaseStatusCount).from_select(["participant_id", "submitter_id", "status", "n"], counted)
         )
-        conn.execute(insert(CaseStatusCount).from_select(["participant_id", "status", "n"], counted))

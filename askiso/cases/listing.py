@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, func, or_, select, tuple_, union_all
 from askiso import visibility
 from askiso.auth.models import User
 from askiso.cams.models import Participant
-from askiso.cases.counts import participant_counts
+from askiso.cases.counts import participant_counts, submitted_counts
 from askiso.cases.models import STATUSES, Case, RequestType
 from askiso.extensions import db
 
@@ -229,13 +229,27 @@ def status_counts(scope, filters, values=None):
     With several disjoint scope branches the counts are summed over a UNION ALL
     of the branches, so each branch is counted from its own index.
     """
-    if scope.kind == "company" and not filters.request_type_key and not filters.q:
+    whole = not filters.request_type_key and not filters.q
+    if scope.kind == "company" and whole:
         # Every case of whole participants: their kept counts (askiso/cases/counts.py), not a count of
         # each case. The managed ids come from the visibility rule; a participant filter only narrows them.
         ids = scope.values["managed_ids"]
         if filters.participant_id is not None:
             ids = [i for i in ids if i == filters.participant_id]
         return participant_counts(ids)
+    if scope.kind == "my" and scope.key == "participant" and whole:
+        # What they submitted (visibility.kept_own_cases: the first group) from the kept counts, in their
+        # participants and, without a participant filter, their own inquiries; what they follow, counted.
+        members = scope.values["member_ids"]
+        if filters.participant_id is not None:
+            members = [i for i in members if i == filters.participant_id]
+        counts = submitted_counts(scope.values["viewer_id"], members, filters.participant_id is None)
+        followed = Scope("my-followed", scope.key, scope.groups[1:], scope.values)
+        shape = _shape(followed, filters, False, False)
+        stmt = _kept(("counts", *shape), lambda: _counts_statement(followed, shape))
+        for status, n in db.session.execute(stmt, values or _values(scope, filters, None)).all():
+            counts[status] += n
+        return counts
     shape = _shape(scope, filters, False, False)
     stmt = _kept(("counts", *shape), lambda: _counts_statement(scope, shape))
     counts = dict.fromkeys(STATUSES, 0)

@@ -265,23 +265,29 @@ __all__ = [
 
 
 class CaseStatusCount(db.Model):
-    """Status counts of each participant's cases, kept by the database as cases change.
+    """How many cases each participant and each submitter have in each status, kept by the database.
 
-    A company list shows how many of its cases are in each status. Counting
-    them walks every case of the company (60,000 at the largest benchmark
-    company) on every page. Instead, triggers on `cases` (askiso/cases/counts.py)
-    add a row (participant, status, +1 or -1) whenever a case is added, removed,
-    or changes status or participant, in the same transaction: it commits and
-    rolls back with the change, whatever code made it (the ORM, a bulk UPDATE,
-    a bulk load). Rows are only ever added, so concurrent changes never wait on
-    each other. A count is the sum of a participant's rows; `flask analyze`
-    folds them into one row per participant and status.
+    A company list shows how many of its cases are in each status, and "my
+    cases" how many of the person's. Counting them walks every case of the
+    company (60,000 at the largest benchmark company) or of the person (5,000)
+    on every page. Instead, triggers on `cases` (askiso/cases/counts.py) add a
+    row (participant, submitter, status, +1 or -1) whenever a case is added,
+    removed, or changes status, participant or submitter, in the same
+    transaction: it commits and rolls back with the change, whatever code made
+    it (the ORM, a bulk UPDATE, a bulk load). Rows are only ever added, so
+    concurrent changes never wait on each other. A count is a sum of rows;
+    `flask analyze` folds them into one row per participant, submitter and status.
     """
 
     __tablename__ = "case_status_counts"
-    __table_args__ = (Index("ix_case_status_counts_participant", "participant_id", "status", "n"),)
+    __table_args__ = (
+        Index("ix_case_status_counts_participant", "participant_id", "status", "n"),
+        Index("ix_case_status_counts_submitter", "submitter_id", "participant_id", "status", "n"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    # None: general inquiries (no participant), or a case without a submitter account.
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20))
     n: Mapped[int] = mapped_column()
