@@ -176,12 +176,11 @@ def kept_own_cases(viewer):
     pair (clause to read the group by, in index order; disjoint clauses to count it by).
 
     Each group is read on its own (submitted; followed), each counting clause
-    counted on its own: a participant's submitted cases
-    are "in a participant they belong to" and "their own inquiries", which is
-    what the rule says of a case they submitted (an External Manager's
-    participants are among their memberships), so neither repeats the rule's
-    ORs that keep PostgreSQL from counting from an index; followed cases keep
-    the whole rule. For a participant (key "participant") the first group is
+    counted on its own. A participant's submitted cases are "in a participant
+    they belong to" and "their own inquiries", which is what the rule says of
+    a case they submitted (an External Manager's participants are among their
+    memberships), so neither repeats the rule's ORs that keep PostgreSQL from
+    counting from an index; followed cases keep the whole rule. For a participant (key "participant") the first group is
     exactly what they submitted in values["member_ids"] and their own
     inquiries: askiso/cases/counts.submitted_counts counts the same cases.
     """
