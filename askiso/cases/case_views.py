@@ -1,11 +1,11 @@
 """The case page and what a participant does on it: reply, close, reopen, contacts, downloads."""
 
 import functools
-from datetime import datetime
 from typing import NamedTuple
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
 from askiso.auth.models import STAFF_ROLES, User, user_by_email
@@ -16,6 +16,8 @@ from askiso.cases.models import CaseContact
 from askiso.cases.storage import storage
 from askiso.cases.submit_views import uploaded_files
 from askiso.core.access import login_required
+from askiso.core.markdown import render_markdown
+from askiso.core.timeutil import format_local
 from askiso.extensions import db
 from askiso.visibility import get_attachment_or_404, get_case_or_404, public_conversation
 
@@ -42,29 +44,37 @@ def page_contacts(case):
 
 
 class ShownMessage(NamedTuple):
-    """A public message as the participant's page shows it."""
+    """A public message as the participant's page shows it, its text and times ready to print
+    (done here once, not through a template call per message)."""
 
     id: int
-    created_at: datetime
-    body: str
+    created_iso: str  # the <time datetime=...> value, UTC
+    created_local: str  # as the ISO's local time
+    body_html: Markup  # sanitized Markdown (askiso/core/markdown.py)
     author: str  # staff by first name (the page adds their queue), others by full name
     from_staff: bool
+    files: list
 
 
-def _shown(row):
+def _shown(row, files):
     if row.user_staff_role in STAFF_ROLES:
-        return ShownMessage(row.id, row.created_at, row.body, (row.user_name or "").split(" ")[0], True)
-    return ShownMessage(row.id, row.created_at, row.body, row.user_name or row.author_name or "Unknown sender", False)
+        author, from_staff = (row.user_name or "").split(" ")[0], True
+    else:
+        author, from_staff = row.user_name or row.author_name or "Unknown sender", False
+    created = row.created_at
+    return ShownMessage(
+        row.id, created.isoformat() + "Z", format_local(created), render_markdown(row.body), author, from_staff,
+        files.get(row.id, ()),
+    )
 
 
 def conversation(case):
     """The public conversation with its files; the submission's own files apart."""
     rows, files = public_conversation(current_user, case)
-    messages = [_shown(row) for row in rows]
     by_message = {}
     for attachment in files:
         by_message.setdefault(attachment.message_id, []).append(attachment)
-    return messages, by_message
+    return [_shown(row, by_message) for row in rows], by_message
 
 
 def field_rows(case):
