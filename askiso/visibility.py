@@ -100,9 +100,9 @@ _PARTICIPANT = or_(
     and_(Case.participant_id.is_(None), Case.submitter_id == VIEWER_ID),
 )
 _MANAGED = Case.participant_id.in_(MANAGED_IDS)
-_OWN_FOLLOWED = and_(
-    Case.id.in_(_CONTACT_OF), or_(Case.submitter_id != VIEWER_ID, Case.submitter_id.is_(None)), _PARTICIPANT
-)
+_SUBMITTED = Case.submitter_id == VIEWER_ID
+_FOLLOWED = and_(Case.id.in_(_CONTACT_OF), or_(Case.submitter_id != VIEWER_ID, Case.submitter_id.is_(None)))
+_OWN_FOLLOWED = and_(_FOLLOWED, _PARTICIPANT)
 _OWN_PARTICIPANT_GROUPS = (
     (
         # Read by the submitter's index in update order, whatever the participant...
@@ -186,11 +186,9 @@ def kept_own_cases(viewer):
     """
     key, clause, values = kept_case_clause(viewer)
     values = {**values, "viewer_id": viewer.id}
-    followed = and_(Case.id.in_(_CONTACT_OF), or_(Case.submitter_id != VIEWER_ID, Case.submitter_id.is_(None)))
-    submitted = Case.submitter_id == VIEWER_ID
     if key == "participant":
         return key, _OWN_PARTICIPANT_GROUPS, values
-    submitted, followed = and_(submitted, clause), and_(followed, clause)
+    submitted, followed = and_(_SUBMITTED, clause), and_(_FOLLOWED, clause)
     return key, ((submitted, (submitted,)), (followed, (followed,))), values
 
 

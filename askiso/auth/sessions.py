@@ -19,6 +19,8 @@ from askiso.extensions import db
 SESSION_KEY = "sid"
 # Writing last_seen_at on every request would make every page a write.
 TOUCH_EVERY = timedelta(seconds=60)
+
+
 # Every signed-in request runs this: built once, so SQLAlchemy computes its
 # cache key once instead of on each request. The user comes in the same row
 # (load_user_from_session then finds it in the session's identity map).

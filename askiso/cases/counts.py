@@ -85,16 +85,21 @@ def _counts_statement():
     )
 
 
-def participant_counts(participant_ids):
-    """{status: number of cases} of these participants' cases together."""
+def _by_status(stmt, values):
     counts = dict.fromkeys(STATUSES, 0)
-    for status, n in db.session.execute(_counts_statement(), {"participant_ids": list(participant_ids)}):
+    for status, n in db.session.execute(stmt, values):
         if status in counts:
             counts[status] = int(n)
     return counts
 
 
+def participant_counts(participant_ids):
+    """{status: number of cases} of these participants' cases together."""
+    return _by_status(_counts_statement(), {"participant_ids": list(participant_ids)})
+
+
 KEY_COLUMNS = (CaseStatusCount.participant_id, CaseStatusCount.submitter_id, CaseStatusCount.status)
+COLUMN_NAMES = [column.key for column in KEY_COLUMNS] + ["n"]
 
 
 @functools.cache
@@ -115,16 +120,12 @@ def _submitted_statement():
 def submitted_counts(user_id, participant_ids, with_inquiries):
     """{status: number} of the cases `user_id` submitted in these participants (and, with
     `with_inquiries`, their general inquiries, which have no participant)."""
-    counts = dict.fromkeys(STATUSES, 0)
     values = {"submitter_id": user_id, "participant_ids": list(participant_ids), "with_inquiries": with_inquiries}
-    for status, n in db.session.execute(_submitted_statement(), values):
-        if status in counts:
-            counts[status] = int(n)
-    return counts
+    return _by_status(_submitted_statement(), values)
 
 
 def _folded():
-    return select(*KEY_COLUMNS, func.sum(CaseStatusCount.n)).group_by(*KEY_COLUMNS)
+    return select(*KEY_COLUMNS, func.sum(CaseStatusCount.n).label("n")).group_by(*KEY_COLUMNS)
 
 
 def _write_lock(conn, table):
@@ -143,13 +144,12 @@ def compact():
     One transaction that holds the write lock on the table first, so that no
     change lands between reading the sums and replacing the rows.
     """
-    columns = ["participant_id", "submitter_id", "status", "n"]
     with db.engine.begin() as conn:
         _write_lock(conn, "case_status_counts")
         rows = conn.execute(_folded()).all()
         before = conn.scalar(select(func.count()).select_from(CaseStatusCount))
         conn.execute(delete(CaseStatusCount))
-        kept = [dict(zip(columns, row, strict=True)) for row in rows if row[3]]
+        kept = [dict(zip(COLUMN_NAMES, row, strict=True)) for row in rows if row.n]
         if kept:
             conn.execute(insert(CaseStatusCount), kept)
     return before, len(kept)
@@ -162,6 +162,4 @@ def rebuild():
         conn.execute(delete(CaseStatusCount))
         keys = (Case.participant_id, Case.submitter_id, Case.status)
         counted = select(*keys, func.count()).group_by(*keys)
-        conn.execute(
-            insert(CaseStatusCount).from_select(["participant_id", "submitter_id", "status", "n"], counted)
-        )
+        conn.execute(insert(CaseStatusCount).from_select(COLUMN_NAMES, counted))

@@ -36,15 +36,14 @@ def _render_list(endpoint, title, scope, memberships, show_submitter):
     args = {k: v for k, v in request.args.items() if k != "cursor" and v}
     base = url_for(endpoint)
 
-    def with_args(**more):
-        query = urlencode({**args, **more})
+    def link(params):
+        query = urlencode(params)
         return f"{base}?{query}" if query else base
 
     def status_url(status):
         """The same list filtered to one status (or to any status)."""
         rest = {k: v for k, v in args.items() if k != "status"}
-        query = urlencode({**rest, **({"status": status} if status else {})})
-        return f"{base}?{query}" if query else base
+        return link({**rest, "status": status} if status else rest)
 
     return render_template(
         "cases/list.html",
@@ -59,8 +58,8 @@ def _render_list(endpoint, title, scope, memberships, show_submitter):
         status_labels=STATUS_LABELS,
         show_participant=len(memberships) > 1 or any(c.participant_id is None for c in page.rows),
         show_submitter=show_submitter,
-        next_url=with_args(cursor=page.next_cursor) if page.next_cursor else None,
-        first_url=with_args(),
+        next_url=link({**args, "cursor": page.next_cursor}) if page.next_cursor else None,
+        first_url=link(args),
         status_url=status_url,
         has_filters=any(k in args for k in ("status", "participant", "request_type", "q")),
     )

@@ -123,11 +123,6 @@ def company_scope(viewer):
     return Scope("company", key, ((clause, (clause,)),), values)
 
 
-def managed_participant_ids(viewer):
-    """Participants where the person is an active External Manager (askiso/visibility.py)."""
-    return list(visibility.managed_participant_ids(viewer))
-
-
 def _shape(scope, filters, with_status, with_cursor):
     return (
         scope.kind, scope.key, filters.participant_id is not None, bool(filters.request_type_key),
