@@ -127,6 +127,7 @@ def _active_memberships_statement():
             Membership.is_security_admin,
             Participant.code.label("participant_code"),
             Participant.name.label("participant_name"),
+            Participant.status.label("participant_status"),
         )
         .join(Participant, Participant.id == Membership.participant_id)
         .where(Membership.user_id == VIEWER_ID, Membership.is_active.is_(True))
@@ -137,7 +138,8 @@ def _active_memberships_statement():
 def active_memberships(viewer):
     """The viewer's active memberships with their participant's code and name, read once a request
     (again after any write): rows of participant_id, is_external_manager, is_security_admin,
-    participant_code, participant_name, by participant name. Staff have none here."""
+    participant_code, participant_name, participant_status, by participant name. Staff have
+    none here."""
     _require_viewer(viewer)
     if viewer.is_staff:
         return ()

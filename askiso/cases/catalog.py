@@ -4,7 +4,9 @@
 what admins have edited alone.
 """
 
-from sqlalchemy import select
+from flask import has_request_context, request
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from askiso.cases.models import Queue, RequestType, Topic
 from askiso.extensions import db
@@ -151,3 +153,73 @@ def seed_catalog():
             )
         )
     db.session.flush()
+
+
+# ---------------------------------------------------------------- the active catalogue, once a request
+
+_CACHE_ATTRIBUTE = "_catalog_cache"
+
+
+def _cached(name, read):
+    """`read()` once a request (every time outside one); a change to the catalogue reads again."""
+    if not has_request_context():
+        return read()
+    cache = getattr(request, _CACHE_ATTRIBUTE, None)
+    if cache is None:
+        cache = {}
+        setattr(request, _CACHE_ATTRIBUTE, cache)
+    if name not in cache:
+        cache[name] = read()
+    return cache[name]
+
+
+def _forget():
+    if has_request_context():
+        setattr(request, _CACHE_ATTRIBUTE, None)
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_changed_catalog(session, flush_context, instances):
+    if any(isinstance(obj, (RequestType, Topic)) for obj in (*session.new, *session.dirty, *session.deleted)):
+        _forget()
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_transaction(session, *args):
+    # A commit expires the rows (read them again, once); a rollback may have undone a change to them.
+    _forget()
+
+
+def active_request_types():
+    """Active request types in their order (a submit page and its service read them once)."""
+    return _cached(
+        "request_types",
+        lambda: tuple(
+            db.session.scalars(
+                select(RequestType)
+                .where(RequestType.is_active.is_(True))
+                .order_by(RequestType.sort_order, RequestType.name)
+            )
+        ),
+    )
+
+
+def active_request_type(key):
+    """The active request type with this key, or None."""
+    return next((t for t in active_request_types() if t.key == (key or "")), None)
+
+
+def active_topics():
+    """Active topics in their order."""
+    return _cached(
+        "topics",
+        lambda: tuple(
+            db.session.scalars(select(Topic).where(Topic.is_active.is_(True)).order_by(Topic.sort_order, Topic.name))
+        ),
+    )
+
+
+def active_topic(key):
+    """The active topic with this key, or None."""
+    return next((t for t in active_topics() if t.key == key), None) if key else None

@@ -1,13 +1,14 @@
 """Named rules for what a person may do with cases (who *sees* is visibility.py)."""
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 
-from askiso.cams.models import Membership, Participant
+from askiso.cams.models import Membership
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
-from askiso.visibility import can_view_case
+from askiso.visibility import active_memberships, can_view_case
 
 REOPEN_WINDOW = timedelta(days=14)
 
@@ -25,14 +26,35 @@ def active_membership(user, participant_id):
     )
 
 
+def is_active_member(user, participant_id):
+    """Is the user an active member of this participant? (Their memberships as read this request.)"""
+    if user is None or participant_id is None:
+        return False
+    if user.is_staff:
+        return active_membership(user, participant_id) is not None
+    return any(m.participant_id == participant_id for m in active_memberships(user))
+
+
+class Company(NamedTuple):
+    """A participant as the person's memberships show it."""
+
+    id: int
+    name: str
+    code: str
+    status: str
+
+
+def member_companies(user):
+    """Every participant the user is an active member of, by name (read once a request)."""
+    return [
+        Company(m.participant_id, m.participant_name, m.participant_code, m.participant_status)
+        for m in active_memberships(user)
+    ]
+
+
 def submittable_participants(user):
     """Active participants the user is an active member of (for the chooser)."""
-    return db.session.scalars(
-        select(Participant)
-        .join(Membership, Membership.participant_id == Participant.id)
-        .where(Membership.user_id == user.id, Membership.is_active.is_(True), Participant.status == "active")
-        .order_by(Participant.name)
-    ).all()
+    return [company for company in member_companies(user) if company.status == "active"]
 
 
 def can_submit_for(user, participant, request_type):
@@ -43,7 +65,7 @@ def can_submit_for(user, participant, request_type):
         return request_type.for_non_participants
     if not request_type.for_participants or participant.status != "active":
         return False
-    return active_membership(user, participant.id) is not None
+    return is_active_member(user, participant.id)
 
 
 def is_read_only_for(user, case):
@@ -95,5 +117,5 @@ def can_be_contact(user, case):
         user is not None
         and user.is_active
         and case.participant_id is not None
-        and active_membership(user, case.participant_id) is not None
+        and is_active_member(user, case.participant_id)
     )

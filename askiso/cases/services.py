@@ -14,9 +14,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from askiso.audit.services import record
-from askiso.cases import rules, signals
+from askiso.cases import catalog, rules, signals
 from askiso.cases.fields import validate_field_values
-from askiso.cases.models import STATUSES, Attachment, Case, CaseContact, Message, RequestType, Topic
+from askiso.cases.models import STATUSES, Attachment, Case, CaseContact, Message
 from askiso.cases.numbering import next_case_number
 from askiso.cases.storage import storage
 from askiso.cases.uploads import UploadError, check_upload, format_size
@@ -149,13 +149,15 @@ def existing_submission(actor, submission_key, submitter=None):
     )
 
 
-def create_case(actor, data, *, submitter=None):
+def create_case(actor, data, *, submitter=None, key_checked=False):
     """File a new case for `actor` (or for `submitter` when staff file by proxy).
 
     A repeated submission key returns the case the first submission made, also
     when two identical requests race each other (the unique key decides).
+    `key_checked`: the caller has just looked for an earlier submission with
+    this key in this transaction (a race is still settled by the unique key).
     """
-    earlier = existing_submission(actor, data.submission_key, submitter)
+    earlier = None if key_checked else existing_submission(actor, data.submission_key, submitter)
     if earlier is not None:
         return earlier
     request_type, participant, topic, values = _validate_new_case(actor, data)
@@ -178,6 +180,7 @@ def create_case(actor, data, *, submitter=None):
         updated_at=now,
         submission_key=data.submission_key,
     )
+    signals.case_receiving.send(case, actor=actor)
     if not _insert_case(case):
         return existing_submission(actor, data.submission_key, submitter)
     store_files(case, data.files, actor)
@@ -207,15 +210,13 @@ def _insert_case(case):
 
 def _validate_new_case(actor, data):
     errors = {}
-    request_type = db.session.scalar(
-        select(RequestType).where(RequestType.key == data.request_type_key, RequestType.is_active.is_(True))
-    )
+    request_type = catalog.active_request_type(data.request_type_key)
     if request_type is None:
         raise InvalidCase({"request_type": "Choose a request type from the list."})
     participant = _participant_for(actor, data.participant_id, request_type, errors)
     topic = None
     if data.topic_key:
-        topic = db.session.scalar(select(Topic).where(Topic.key == data.topic_key, Topic.is_active.is_(True)))
+        topic = catalog.active_topic(data.topic_key)
         if topic is None:
             errors["topic"] = "Choose a topic from the list."
     _check_text(data.subject, "subject", SUBJECT_MAX, errors)
@@ -230,14 +231,12 @@ def _validate_new_case(actor, data):
 
 
 def _participant_for(actor, participant_id, request_type, errors):
-    from askiso.cams.models import Participant
-
-    participant = db.session.get(Participant, participant_id) if participant_id else None
+    participant = _chosen_participant(actor, participant_id) if participant_id else None
     if participant_id and participant is None:
         errors["participant"] = "Choose one of your companies."
     elif not rules.can_submit_for(actor, participant, request_type):
         inactive = participant is not None and participant.status != "active"
-        if inactive and rules.active_membership(actor, participant.id):
+        if inactive and rules.is_active_member(actor, participant.id):
             errors["participant"] = (
                 f"{participant.name} is {participant.status}: you can read its cases but not submit new ones."
             )
@@ -246,6 +245,16 @@ def _participant_for(actor, participant_id, request_type, errors):
         else:
             errors["participant"] = "Choose one of your companies."
     return participant
+
+
+def _chosen_participant(actor, participant_id):
+    """The participant a person chose: one of their companies (as their memberships show it); staff
+    may name any participant (the rules decide what they may file)."""
+    from askiso.cams.models import Participant
+
+    if actor is not None and not actor.is_staff:
+        return next((c for c in rules.member_companies(actor) if c.id == participant_id), None)
+    return db.session.get(Participant, participant_id)
 
 
 def _check_text(value, name, limit, errors):

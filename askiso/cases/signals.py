@@ -10,6 +10,8 @@ from blinker import Namespace
 
 _signals = Namespace()
 
+# sender: a new Case before it is inserted (no id yet); receivers may set its fields. kwargs: actor
+case_receiving = _signals.signal("case-receiving")
 # sender: the Case. kwargs: actor
 case_created = _signals.signal("case-created")
 # sender: the Case. kwargs: actor, message

@@ -2,13 +2,10 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from askiso.cams.models import Membership, Participant
-from askiso.cases import pending, rules, services
+from askiso.cases import catalog, pending, rules, services
 from askiso.cases.blueprint import bp
 from askiso.cases.forms import new_case_form, options, show_errors, type_fields, type_values
-from askiso.cases.models import RequestType, Topic
 from askiso.core.access import login_required
 from askiso.extensions import db
 from askiso.visibility import get_case_or_404
@@ -16,32 +13,21 @@ from askiso.visibility import get_case_or_404
 
 def available_types(has_participant):
     """Request types a person may file: participant types, or the general ones without a company."""
-    flag = RequestType.for_participants if has_participant else RequestType.for_non_participants
-    return db.session.scalars(
-        select(RequestType).where(RequestType.is_active.is_(True), flag.is_(True)).order_by(RequestType.sort_order)
-    ).all()
-
-
-def read_only_participants(user):
-    """Companies the person belongs to that may not file new cases (suspended or retired)."""
-    return db.session.scalars(
-        select(Participant)
-        .join(Membership, Membership.participant_id == Participant.id)
-        .where(Membership.user_id == user.id, Membership.is_active.is_(True), Participant.status != "active")
-        .order_by(Participant.name)
-    ).all()
+    if has_participant:
+        return [t for t in catalog.active_request_types() if t.for_participants]
+    return [t for t in catalog.active_request_types() if t.for_non_participants]
 
 
 class SubmitContext:
     """What the new-case page offers this person."""
 
     def __init__(self, user, type_key):
-        self.participants = rules.submittable_participants(user)
-        self.read_only = read_only_participants(user)
+        companies = rules.member_companies(user)
+        self.participants = [c for c in companies if c.status == "active"]
+        # Companies the person belongs to that may not file new cases (suspended or retired).
+        self.read_only = [c for c in companies if c.status != "active"]
         self.types = available_types(bool(self.participants))
-        self.topics = db.session.scalars(
-            select(Topic).where(Topic.is_active.is_(True)).order_by(Topic.sort_order)
-        ).all()
+        self.topics = catalog.active_topics()
         self.request_type = next((t for t in self.types if t.key == type_key), None)
 
     def fill_choices(self, form):
@@ -76,8 +62,8 @@ def new():
         flash("Staff file cases on someone's behalf from the staff workspace.", "info")
         return redirect(url_for("staff.home") if "staff.home" in _endpoints() else url_for("main.home"))
     if request.method == "GET":
-        pending.purge_stale(user=current_user)
-        db.session.commit()
+        if pending.purge_stale(user=current_user):
+            db.session.commit()
         ctx = SubmitContext(current_user, request.args.get("type", ""))
         form = new_case_form(ctx.request_type)
         form.ensure_key()
@@ -105,7 +91,10 @@ def _submit():
     if form.action.data == "change_type" or ctx.request_type is None:
         problems = pending.keep_files(current_user, key, chosen)
         if ctx.request_type is None and form.action.data != "change_type":
-            form.form_errors.append("Choose a request type.")
+            withdrawn = bool(request.form.get("request_type"))
+            form.form_errors.append(
+                "This request type is no longer offered: choose another one." if withdrawn else "Choose a request type."
+            )
         if problems:
             form.files.errors = problems
         db.session.commit()
@@ -127,7 +116,7 @@ def _create(ctx, form, key, kept, chosen):
     )
     try:
         with db.session.begin_nested():
-            case = services.create_case(current_user, data)
+            case = services.create_case(current_user, data, key_checked=True)
     except services.InvalidCase as exc:
         return _failed(ctx, form, key, chosen, exc.errors)
     finally:

@@ -21,14 +21,32 @@ def init_app(app):
         return {"current_user": user, "app_name": "Ask ISO", **_nav_roles()}
 
 
+class _NavRole:
+    """Whether the navigation shows a participant-role link: true when the signed-in person holds
+    the role in an active membership. Asked only when a template tests it (a page's navigation),
+    so an email rendered during a request reads no memberships."""
+
+    __slots__ = ("attribute",)
+
+    def __init__(self, attribute):
+        self.attribute = attribute
+
+    def __bool__(self):
+        if not has_request_context() or not current_user or not current_user.is_authenticated:
+            return False
+        if current_user.is_staff:
+            return False
+        from askiso.visibility import active_memberships
+
+        return any(getattr(row, self.attribute) for row in active_memberships(current_user))
+
+
+_NAV_ROLES = {
+    "nav_is_external_manager": _NavRole("is_external_manager"),
+    "nav_is_security_admin": _NavRole("is_security_admin"),
+}
+
+
 def _nav_roles():
     """Which participant-role links the navigation shows (the request's memberships, read once)."""
-    if not has_request_context() or not current_user or not current_user.is_authenticated or current_user.is_staff:
-        return {"nav_is_external_manager": False, "nav_is_security_admin": False}
-    from askiso.visibility import active_memberships
-
-    rows = active_memberships(current_user)
-    return {
-        "nav_is_external_manager": any(r.is_external_manager for r in rows),
-        "nav_is_security_admin": any(r.is_security_admin for r in rows),
-    }
+    return _NAV_ROLES

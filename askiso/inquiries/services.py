@@ -12,9 +12,9 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 
 from askiso.audit.services import record
-from askiso.cases import signals
+from askiso.cases import catalog, signals
 from askiso.cases.fields import validate_field_values
-from askiso.cases.models import Case, RequestType, Topic
+from askiso.cases.models import Case
 from askiso.cases.numbering import next_case_number
 from askiso.cases.services import InvalidCase
 from askiso.core.timeutil import utcnow
@@ -55,29 +55,20 @@ class InquirySubmission:
 
 def inquiry_request_types():
     """Active request types open to people who act for no participant."""
-    return db.session.scalars(
-        select(RequestType)
-        .where(RequestType.is_active.is_(True), RequestType.for_non_participants.is_(True))
-        .order_by(RequestType.sort_order, RequestType.name)
-    ).all()
+    return [t for t in catalog.active_request_types() if t.for_non_participants]
 
 
 def inquiry_topics():
-    return db.session.scalars(select(Topic).where(Topic.is_active.is_(True)).order_by(Topic.sort_order)).all()
+    return list(catalog.active_topics())
 
 
 def _request_type(key):
-    return db.session.scalar(
-        select(RequestType).where(
-            RequestType.key == (key or ""),
-            RequestType.is_active.is_(True),
-            RequestType.for_non_participants.is_(True),
-        )
-    )
+    found = catalog.active_request_type(key)
+    return found if found is not None and found.for_non_participants else None
 
 
 def _topic(key):
-    return db.session.scalar(select(Topic).where(Topic.key == key, Topic.is_active.is_(True))) if key else None
+    return catalog.active_topic(key)
 
 
 def _check_text(value, name, label, limit, errors, required=True):
@@ -265,6 +256,7 @@ def create_inquiry_case(row):
         created_at=now,
         updated_at=now,
     )
+    signals.case_receiving.send(case, actor=None)
     db.session.add(case)
     db.session.flush()
     db.session.add(InquiryContact(case_id=case.id, name=row.name, email=row.email, organization=row.organization))

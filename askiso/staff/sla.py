@@ -151,7 +151,8 @@ def compute_due_times(case, settings=None, holidays=None, paused=0):
 
 def apply_due_times(case, first=True, resolution=True):
     """Set the case's due times from its priority, received time and pauses."""
-    first_due, resolution_due = compute_due_times(case, paused=paused_minutes(case))
+    paused = paused_minutes(case) if case.id is not None else 0  # a case not yet inserted never waited
+    first_due, resolution_due = compute_due_times(case, paused=paused)
     if first:
         case.first_response_due_at = first_due
     if resolution:
@@ -161,9 +162,10 @@ def apply_due_times(case, first=True, resolution=True):
 # ---------------------------------------------------------------- receivers
 
 
-@signals.case_created.connect
-def on_case_created(case, **_):
-    """A new case gets its first-response and resolution due times."""
+@signals.case_receiving.connect
+def on_case_receiving(case, **_):
+    """A new case gets its first-response and resolution due times before it is inserted (one
+    INSERT with them rather than an UPDATE after)."""
     apply_due_times(case)
 
 

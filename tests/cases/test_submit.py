@@ -4,9 +4,11 @@ import io
 import re
 
 import pytest
+from sqlalchemy import event
 
 from askiso.cases.catalog import REQUEST_TYPES
-from askiso.cases.models import Attachment, Case, PendingUpload
+from askiso.cams.models import Membership
+from askiso.cases.models import Attachment, Case, PendingUpload, RequestType
 from askiso.extensions import db
 from askiso.mail.models import OutboxEmail
 from tests.cases.helpers import PDF
@@ -263,3 +265,57 @@ def test_staff_are_sent_to_their_workspace(people, client_for):
     response = client_for(people.agent).get("/cases/new")
     assert response.status_code == 302
     assert db.session.scalar(db.select(db.func.count(Case.id))) == 0
+
+
+def test_a_former_member_cannot_file_for_the_company_they_left(people, client_for):
+    # `former` once belonged to Alpha: the membership is inactive, so the chooser and the service refuse it.
+    client = client_for(people.former)
+    page = client.get("/cases/new?type=general_question").text
+    assert "Alpha Power LLC" not in page
+    response = post_new(client, form_data(people, "general_question", participant=str(people.alpha.id)))
+    assert response.status_code == 422 and "Choose one of your companies." in response.text
+    assert db.session.scalar(db.select(db.func.count(Case.id))) == 0
+
+
+def test_a_membership_ended_after_the_page_was_shown_is_refused(people, client_for):
+    client = client_for(people.alpha_user)
+    assert "Alpha Power LLC" in client.get("/cases/new?type=general_question").text
+    membership = db.session.scalar(db.select(Membership).where(
+        Membership.user_id == people.alpha_user.id, Membership.participant_id == people.alpha.id))
+    membership.is_active = False
+    db.session.commit()
+    response = post_new(client, form_data(people, "general_question"))
+    assert response.status_code == 422 and "Choose one of your companies." in response.text
+    assert db.session.scalar(db.select(db.func.count(Case.id))) == 0
+
+
+def test_a_request_type_withdrawn_after_the_page_was_shown_is_refused(people, client_for):
+    client = client_for(people.alpha_user)
+    client.get("/cases/new?type=billing_dispute")
+    withdrawn = db.session.scalar(db.select(RequestType).where(RequestType.key == "billing_dispute"))
+    withdrawn.is_active = False
+    db.session.commit()
+    response = post_new(client, form_data(people, "billing_dispute", subject="Charge on March 3"))
+    assert response.status_code == 200
+    assert "This request type is no longer offered: choose another one." in response.text
+    assert 'value="Charge on March 3"' in response.text and "Details **here**." in response.text  # nothing lost
+    assert "/cases/new?type=billing_dispute" not in response.text
+    assert db.session.scalar(db.select(db.func.count(Case.id))) == 0
+
+
+def test_a_new_case_is_inserted_with_its_due_times(app, people, client_for):
+    # Service levels set the due times before the INSERT: no UPDATE of the new case follows it.
+    client = client_for(people.alpha_user)
+    statements = []
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = post_new(client, form_data(people, "general_question"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 303
+    case = db.session.scalar(db.select(Case))
+    assert case.first_response_due_at is not None and case.resolution_due_at is not None
+    assert case.first_response_due_at <= case.resolution_due_at and case.version == 1
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE CASES")]
+    assert sum(s.lstrip().upper().startswith("INSERT INTO SEARCH_QUEUE") for s in statements) == 1
