@@ -168,9 +168,10 @@ def reply(number):
     finally:
         pending.close_all(kept_files)
     pending.consume(kept)
+    response = _to_case(case, f"message-{message.id}")  # before the commit expires the case and message
     db.session.commit()
     flash("Your reply was added.", "success")
-    return _to_case(case, f"message-{message.id}")
+    return response
 
 
 def _reply_failed(case, form, key, chosen, errors):

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from askiso.audit.services import record
 from askiso.cases import catalog, rules, signals
@@ -314,10 +315,18 @@ def _bump_after_message(case, actor, internal, now):
             (Case.status.in_(("waiting", "resolved")), "in_progress"), else_=Case.status
         )
         values["resolved_at"] = sql_case((Case.status == "resolved", None), else_=Case.resolved_at)
-    db.session.execute(
-        update(Case).where(Case.id == case.id).values(**values).execution_options(synchronize_session=False)
-    )
-    db.session.refresh(case)
+    bumped = db.session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(**values)
+        .returning(*_BUMPED)
+        .execution_options(synchronize_session=False)
+    ).one()
+    for column, value in zip(_BUMPED, bumped, strict=True):
+        set_committed_value(case, column.key, value)  # the row as the UPDATE left it, without reading it again
+
+
+_BUMPED = (Case.status, Case.updated_at, Case.version, Case.first_response_at, Case.resolved_at)
 
 
 # ---------------------------------------------------------------- status
