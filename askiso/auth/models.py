@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from askiso.core.timeutil import utcnow
@@ -15,6 +15,16 @@ class User(db.Model):
     """One account per email address, however many participants it acts for."""
 
     __tablename__ = "users"
+    # Staff by name (the assignee filters and selects): 40 rows among 20,000 people, read from
+    # a partial index instead of scanning every account.
+    __table_args__ = (
+        Index(
+            "ix_users_staff_name",
+            "name",
+            postgresql_where=text("staff_role IS NOT NULL"),
+            sqlite_where=text("staff_role IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Always stored lower-cased: Jane@X.com and jane@x.com are one account.

@@ -46,11 +46,15 @@ def home():
     """My open cases, unassigned cases of my queues, cases at risk — with counts."""
     sections = []
     for key, title, stmt, column, args in _home_sections(current_user):
-        rows = db.session.scalars(stmt.order_by(column.asc().nulls_last(), Case.id).limit(HOME_LIMIT)).all()
+        ordered = stmt.order_by(column.asc().nulls_last(), Case.id).limit(HOME_LIMIT)
+        rows = caselist.shown_cases(db.session.execute(caselist.with_row_columns(ordered)).all())
         sections.append({"key": key, "title": title, "count": _count(stmt), "cases": rows,
                          "link": url_for("staff.cases", **args)})
     return render_template("staff/home.html", sections=sections, in_queues=bool(services.my_queue_ids(current_user)),
                            now=utcnow())
+
+
+_REQUEST_TYPE_CHOICES = select(RequestType.key, RequestType.name).order_by(RequestType.name)
 
 
 def _list_context(f):
@@ -58,7 +62,7 @@ def _list_context(f):
         "filters": f,
         "queues": services.active_queues(),
         "staff": services.staff_members(),
-        "request_types": db.session.scalars(select(RequestType).order_by(RequestType.name)).all(),
+        "request_types": db.session.execute(_REQUEST_TYPE_CHOICES).all(),
         "statuses": [("open", "Open (any)"), ("all", "All")] + [(s, STATUS_LABELS[s]) for s in STATUSES],
         "priorities": PRIORITIES,
         "sorts": caselist.SORTS,
@@ -74,7 +78,7 @@ def cases():
     """The filterable case list, one keyset page at a time."""
     f = caselist.parse_filters(request.args)
     rows, next_cursor = caselist.page(current_user, f, request.args.get("after"))
-    return render_template("staff/cases.html", cases=rows, next_cursor=next_cursor, save_form=SaveViewForm(),
+    return render_template("staff/cases.html", cases=caselist.shown_cases(rows), next_cursor=next_cursor, save_form=SaveViewForm(),
                            button_form=ButtonForm(), is_first_page=not request.args.get("after"),
                            **_list_context(f))
 
@@ -167,5 +171,6 @@ def participant_cases(code):
     f = caselist.parse_filters({**request.args, "participant": participant.code,
                                 "status": request.args.get("status") or "all"})
     rows, next_cursor = caselist.page(current_user, f, request.args.get("after"))
-    return render_template("staff/participant_cases.html", participant=participant, members=members, cases=rows,
+    return render_template("staff/participant_cases.html", participant=participant, members=members,
+                           cases=caselist.shown_cases(rows),
                            next_cursor=next_cursor, filters=f, now=utcnow())
