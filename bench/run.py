@@ -258,6 +258,20 @@ def format_row(name, clients, r, floor):
     )
 
 
+def machine_speed():
+    """Milliseconds of one core for a fixed pure-Python loop (best of 5): this shared machine's
+    speed moves between sessions (and within one), and absolute latencies move with it."""
+    best = None
+    for _ in range(5):
+        started = time.process_time()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        elapsed = (time.process_time() - started) * 1000
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
 def write_report(rows, memory, dataset):
     header = (
         "| scenario | clients | p50 ms | p95 ms | p99 ms | req/s | vs floor | SQL/req | ok |\n"
@@ -267,7 +281,8 @@ def write_report(rows, memory, dataset):
         f"# Benchmark — {dataset['cases']:,} cases on {dataset['database']}",
         "",
         f"Taken {time.strftime('%Y-%m-%d %H:%M')} with bench/run.py; gunicorn 2 workers; "
-        f"largest worker RSS after the run: {memory:.0f} MB"
+        f"largest worker RSS after the run: {memory:.0f} MB; machine speed: a 2,000,000-step "
+        f"Python loop took {machine_speed():.0f} ms of one core (lower is faster)"
         if memory
         else "",
         "",
