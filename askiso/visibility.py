@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from askiso.cams.models import Membership, Participant
 from askiso.cases.models import Attachment, Case, CaseContact, Message, QueueMember
+from askiso.core.database import generic_plan
 from askiso.extensions import db
 
 
@@ -120,7 +121,7 @@ _OWN_PARTICIPANT_GROUPS = (
 @functools.cache
 def _active_memberships_statement():
     # Built on first use: joins at import time would configure the mappers before every model is imported.
-    return (
+    return generic_plan(
         select(
             Membership.participant_id,
             Membership.is_external_manager,
@@ -301,7 +302,9 @@ def get_case_or_404(number, viewer, *options):
     shape = (key, tuple(id(o) for o in options))
     kept = _BY_NUMBER.get(shape)
     if kept is None:
-        stmt = select(Case).where(clause, Case.number == bindparam("number")).options(*_case_page_loads(), *options)
+        stmt = generic_plan(  # a unique number: one plan fits every value
+            select(Case).where(clause, Case.number == bindparam("number")).options(*_case_page_loads(), *options)
+        )
         # The options are held with the statement, so their ids cannot be reused meanwhile.
         kept = (options, stmt)
         if len(_BY_NUMBER) < 32:
@@ -361,7 +364,7 @@ def _public_conversation_statements():
         .where(Attachment.case_id == case_id, Attachment.is_internal.is_(False))
         .order_by(Attachment.created_at, Attachment.id)
     )
-    return messages, files
+    return generic_plan(messages), generic_plan(files)
 
 
 def public_conversation(viewer, case):

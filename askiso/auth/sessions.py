@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from askiso.auth.models import User, UserSession
+from askiso.core.database import generic_plan
 from askiso.core.timeutil import utcnow
 from askiso.core.tokens import hash_token, new_token
 from askiso.extensions import db
@@ -26,7 +27,7 @@ TOUCH_EVERY = timedelta(seconds=60)
 # (load_user_from_session then finds it in the session's identity map).
 @functools.cache
 def _open_session_statement():
-    return (
+    return generic_plan(
         select(UserSession)
         .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
         .options(joinedload(UserSession.user))

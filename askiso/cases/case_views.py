@@ -16,6 +16,7 @@ from askiso.cases.models import CaseContact
 from askiso.cases.storage import storage
 from askiso.cases.submit_views import uploaded_files
 from askiso.core.access import login_required
+from askiso.core.database import generic_plan
 from askiso.core.markdown import render_markdown
 from askiso.core.timeutil import format_local
 from askiso.extensions import db
@@ -30,7 +31,7 @@ PAGE_LOADS = ()
 
 @functools.cache
 def _contacts_statement():
-    return (
+    return generic_plan(
         select(CaseContact.user_id, User.name)
         .join(User, User.id == CaseContact.user_id)
         .where(CaseContact.case_id == bindparam("case_id"))

@@ -66,8 +66,10 @@ def test_postgres_read_only_request_ends_with_commit_and_keeps_prepared_statemen
         pytest.skip("PostgreSQL only")
     from askiso.cams.models import Participant
 
-    def read():
-        db.session.execute(db.text("SELECT count(*) FROM cases")).scalar()
+    from askiso.core.database import generic_plan
+
+    def read():  # marked: only such statements are prepared (the test below)
+        db.session.execute(generic_plan(db.text("SELECT count(*) FROM cases"))).scalar()
 
     def write_without_commit():
         db.session.execute(db.text("UPDATE participants SET name = 'Changed' WHERE code = 'ALPHA'"))
@@ -86,3 +88,27 @@ def test_postgres_read_only_request_ends_with_commit_and_keeps_prepared_statemen
     for _ in range(12):  # as many requests, each in an app context of its own
         _ends_of_transactions(app, read_and_look)
     assert max(seen) > 0
+
+
+def test_postgres_prepares_only_statements_marked_for_a_generic_plan(app, people):
+    """A list's best plan depends on its values (a busy person's 5,000 cases): unmarked statements
+    are sent unprepared and planned with their values every time; a lookup marked generic_plan()
+    is prepared after a few runs, so PostgreSQL may keep its plan."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from askiso.cases.models import Case
+    from askiso.core.database import generic_plan
+
+    by_participant = db.select(Case.id).where(Case.participant_id == db.bindparam("p")).limit(5)
+    by_number = generic_plan(db.select(Case.id).where(Case.number == db.bindparam("n")))
+
+    def prepared(fragment):
+        rows = db.session.execute(db.text("SELECT statement FROM pg_prepared_statements")).scalars()
+        return [s for s in rows if fragment in s]
+
+    for _ in range(10):
+        db.session.execute(by_participant, {"p": people.alpha.id}).all()
+    assert prepared("cases.participant_id =") == []
+    for _ in range(10):
+        db.session.execute(by_number, {"n": "AI-2026-000001"}).all()
+    assert len(prepared("cases.number =")) == 1
