@@ -57,10 +57,12 @@ def _plan_for_each_execution(app):
     if engine is None:
         return
 
+    from psycopg import ServerCursor
+
     @event.listens_for(engine, "do_execute")
     def _execute(cursor, statement, parameters, context):
-        if context.execution_options.get(GENERIC_PLAN):
-            return None  # psycopg's own way: prepared after a few runs
+        if context.execution_options.get(GENERIC_PLAN) or isinstance(cursor, ServerCursor):
+            return None  # psycopg's own way: prepared after a few runs (a server cursor never is)
         cursor.execute(statement, parameters, prepare=False)
         return True
 

@@ -118,3 +118,39 @@ def test_migrations_make_the_same_status_count_triggers_as_the_models(empty_data
     spec.loader.exec_module(migration)
     # A change to the triggers in the code needs a migration of its own.
     assert migration.TRIGGERS == counts.TRIGGERS and migration.DROP_TRIGGERS == counts.DROP_TRIGGERS
+
+
+def _statistics_names(conn):
+    if conn.dialect.name != "postgresql":
+        return set()
+    return {row[0] for row in conn.execute(text("SELECT stxname FROM pg_statistic_ext"))}
+
+
+def test_migrations_make_the_same_planner_statistics_as_the_models(empty_database_url, app):
+    """The extended statistics of askiso/cases/statistics.py exist on a migrated database as on one
+    made from the models (PostgreSQL; SQLite has none), and go with a downgrade."""
+    import importlib.util
+
+    from askiso.cases import statistics
+
+    with app.app_context():
+        with db.engine.connect() as conn:
+            from_models = _statistics_names(conn)
+    migrated = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with migrated.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            names, dialect = _statistics_names(conn), conn.dialect.name
+        downgrade(revision="base")
+        with db.engine.connect() as conn:
+            assert not _statistics_names(conn)
+        db.engine.dispose()
+    assert names == from_models
+    if dialect == "postgresql":
+        assert names == {"cases_submitter_participant"}
+    path = os.path.join(migrated.extensions["migrate"].directory, "versions",
+                        "d3a7c6e1f245_cases_submitter_participant_statistics.py")
+    spec = importlib.util.spec_from_file_location("statistics_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.STATISTICS == statistics.STATISTICS and migration.DROP_STATISTICS == statistics.DROP_STATISTICS
