@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from askiso.cases.models import Case
 from askiso.extensions import db
 from askiso.search.backends import MoreThan, get_backend
-from askiso.search.documents import load_documents
+from askiso.search.documents import load_documents_bulk
 from askiso.search.query import parse_query, plain_snippet, sql_filters
 from askiso.search.scope import scope_clause, viewer_scope
 from askiso.visibility import can_see_internal, visible_cases
@@ -62,7 +62,7 @@ def search_cases(viewer, parsed, page=1, per_page=PAGE_SIZE):
     hits, total = backend.search(viewer, parsed, offset, per_page)
     cases = _recheck(viewer, parsed, [hit.case_id for hit in hits])
     staff = can_see_internal(viewer)
-    docs = load_documents(cases, include_internal=staff)
+    docs = load_documents_bulk(cases, include_internal=staff)  # plain rows: the same documents, a fifth of the work
     shown = [hit for hit in hits if hit.case_id in cases and hit.case_id in docs]
     if hasattr(backend, "snippets"):  # all at once (PostgreSQL: one statement, not one per hit)
         snippets = backend.snippets(shown, docs, staff)

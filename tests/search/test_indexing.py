@@ -131,3 +131,28 @@ def test_whoosh_writer_lock_is_exclusive(backend, people):
         lock.release()
     assert worker.process_queue() >= 1
     assert _queued() == 0
+
+
+def test_bulk_documents_equal_the_orm_documents(app, people):
+    """The result page builds its snippets from load_documents_bulk: the same documents as
+    load_documents, field for field, with and without internal notes and files."""
+    from askiso.cases.models import Attachment
+    from askiso.search.documents import load_documents, load_documents_bulk
+
+    first = make_case(people.alpha, people.alpha_user, "Invoice question", "About **the** invoice",
+                      messages=[("public reply", False, people.agent), ("internal note", True, people.agent)],
+                      contacts=[people.alpha_colleague], request_type="billing_dispute",
+                      field_values={"operating_day": "2026-01-05", "amount": "12.00"})
+    second = make_case(None, people.outsider, "General question", "Hello", status="waiting")
+    third = make_case(people.beta, people.beta_user, "Data feed", "feeds")
+    note = db.session.scalar(select(Message).where(Message.case_id == first.id, Message.is_internal.is_(True)))
+    for name, message_id, internal in (("public.pdf", None, False), ("note.pdf", note.id, False),
+                                       ("staff.pdf", None, True)):
+        db.session.add(Attachment(case_id=first.id, message_id=message_id, filename=name, stored_name=name,
+                                  sha256="0" * 64, size=1, content_type="application/pdf", is_internal=internal))
+    db.session.commit()
+    ids = [first.id, second.id, third.id, 999_999]
+    for internal in (True, False):
+        orm, bulk = load_documents(ids, include_internal=internal), load_documents_bulk(ids, include_internal=internal)
+        assert set(orm) == set(bulk) == {first.id, second.id, third.id}
+        assert orm == bulk
