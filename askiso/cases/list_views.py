@@ -10,11 +10,12 @@ from askiso.cases.blueprint import bp
 from askiso.cases.listing import SORTS, CaseFilters, company_scope, list_cases, my_scope
 from askiso.cases.models import STATUS_LABELS, RequestType
 from askiso.core.access import login_required
+from askiso.core.database import generic_plan
 from askiso.extensions import db
 from askiso.visibility import active_memberships
 
 SORT_LABELS = {"updated": "Last update", "created": "Created", "number": "Number"}
-REQUEST_TYPE_CHOICES = select(RequestType.key, RequestType.name).order_by(RequestType.sort_order)
+REQUEST_TYPE_CHOICES = generic_plan(select(RequestType.key, RequestType.name).order_by(RequestType.sort_order))
 assert set(SORT_LABELS) == set(SORTS)
 
 

@@ -14,6 +14,7 @@ from askiso.auth.models import User
 from askiso.cases import services as case_services
 from askiso.cases.models import PRIORITIES, Case, Queue
 from askiso.cases.services import CaseError, InvalidCase, NotAllowed, StaleCase
+from askiso.core.database import generic_plan
 from askiso.extensions import db
 from askiso.staff.models import CannedResponse, SavedView
 from askiso.visibility import visible_cases
@@ -38,7 +39,7 @@ def active_queues():
 # Plain rows from statements built once: these lists fill a select on the busiest staff pages.
 @functools.cache
 def _staff_members_statement():
-    return (
+    return generic_plan(
         select(User.id, User.name, User.email, User.staff_role)
         .where(User.staff_role.isnot(None), User.is_active.is_(True))
         .order_by(User.name)
@@ -47,7 +48,9 @@ def _staff_members_statement():
 
 @functools.cache
 def _active_queues_statement():
-    return select(Queue.id, Queue.key, Queue.name, Queue.description).where(Queue.is_active.is_(True)).order_by(Queue.name)
+    return generic_plan(
+        select(Queue.id, Queue.key, Queue.name, Queue.description).where(Queue.is_active.is_(True)).order_by(Queue.name)
+    )
 
 
 def my_queue_ids(user):

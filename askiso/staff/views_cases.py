@@ -10,6 +10,7 @@ from askiso.cams.models import Membership, Participant
 from askiso.cases.models import OPEN_STATUSES, PRIORITIES, STATUS_LABELS, STATUSES, Case, RequestType
 from askiso.cases.services import InvalidCase
 from askiso.core.access import staff_required
+from askiso.core.database import generic_plan
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.staff import caselist, services, sla
@@ -54,7 +55,7 @@ def home():
                            now=utcnow())
 
 
-_REQUEST_TYPE_CHOICES = select(RequestType.key, RequestType.name).order_by(RequestType.name)
+_REQUEST_TYPE_CHOICES = generic_plan(select(RequestType.key, RequestType.name).order_by(RequestType.name))
 
 
 def _list_context(f):
@@ -78,8 +79,9 @@ def cases():
     """The filterable case list, one keyset page at a time."""
     f = caselist.parse_filters(request.args)
     rows, next_cursor = caselist.page(current_user, f, request.args.get("after"))
-    return render_template("staff/cases.html", cases=caselist.shown_cases(rows), next_cursor=next_cursor, save_form=SaveViewForm(),
-                           button_form=ButtonForm(), is_first_page=not request.args.get("after"),
+    return render_template("staff/cases.html", cases=caselist.shown_cases(rows), next_cursor=next_cursor,
+                           save_form=SaveViewForm(), button_form=ButtonForm(),
+                           is_first_page=not request.args.get("after"),
                            **_list_context(f))
 
 

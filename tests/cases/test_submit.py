@@ -6,8 +6,8 @@ import re
 import pytest
 from sqlalchemy import event
 
-from askiso.cases.catalog import REQUEST_TYPES
 from askiso.cams.models import Membership
+from askiso.cases.catalog import REQUEST_TYPES
 from askiso.cases.models import Attachment, Case, PendingUpload, RequestType
 from askiso.extensions import db
 from askiso.mail.models import OutboxEmail

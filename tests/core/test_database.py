@@ -65,7 +65,6 @@ def test_postgres_read_only_request_ends_with_commit_and_keeps_prepared_statemen
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     from askiso.cams.models import Participant
-
     from askiso.core.database import generic_plan
 
     def read():  # marked: only such statements are prepared (the test below)
