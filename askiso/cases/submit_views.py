@@ -22,10 +22,9 @@ class SubmitContext:
     """What the new-case page offers this person."""
 
     def __init__(self, user, type_key):
-        companies = rules.member_companies(user)
-        self.participants = [c for c in companies if c.status == "active"]
+        self.participants = rules.submittable_participants(user)
         # Companies the person belongs to that may not file new cases (suspended or retired).
-        self.read_only = [c for c in companies if c.status != "active"]
+        self.read_only = [c for c in rules.member_companies(user) if c.status != "active"]
         self.types = available_types(bool(self.participants))
         self.topics = catalog.active_topics()
         self.request_type = next((t for t in self.types if t.key == type_key), None)

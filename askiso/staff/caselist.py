@@ -231,11 +231,7 @@ class ShownCase:
     participant_url: str | None
     queue_name: str
     assignee_name: str | None
-    due_state: str  # "waiting", "closed", "due" or "" (open without a due time)
-    due_label: str
-    due_text: str
-    due_local: str
-    overdue: bool
+    due: sla.ShownDue
     received_local: str
 
 
@@ -244,17 +240,8 @@ def shown_cases(rows):
     case_url = url_for("staff.case", number="NUMBER")
     participant_url = url_for("staff.participant_cases", code="CODE")
     now = utcnow()
-    shown = []
-    for row in rows:
-        due = sla.next_due(row)
-        if row.status == "waiting":
-            state = "waiting"
-        elif row.status not in OPEN_STATUSES:
-            state = "closed"
-        else:
-            state = "due" if due is not None else ""
-        code = row.participant_code
-        shown.append(ShownCase(
+    return [
+        ShownCase(
             id=row.id,
             number=row.number,
             subject=row.subject,
@@ -263,18 +250,17 @@ def shown_cases(rows):
             status_label=STATUS_LABELS.get(row.status, row.status),
             priority=row.priority,
             url=case_url.replace("NUMBER", quote(row.number, safe="")),
-            participant_code=code,
-            participant_url=participant_url.replace("CODE", quote(code, safe="")) if code else None,
+            participant_code=row.participant_code,
+            participant_url=(
+                participant_url.replace("CODE", quote(row.participant_code, safe="")) if row.participant_code else None
+            ),
             queue_name=row.queue_name,
             assignee_name=row.assignee_name,
-            due_state=state,
-            due_label="First response" if row.first_response_at is None else "Resolution",
-            due_text=sla.describe_due(due, now) if state == "due" else "",
-            due_local=format_local(due) if state == "due" else "",
-            overdue=state == "due" and sla.is_overdue(due, now),
+            due=sla.shown_due(row, now),
             received_local=format_local(row.received_at),
-        ))
-    return shown
+        )
+        for row in rows
+    ]
 
 
 # ---------------------------------------------------------------- CSV

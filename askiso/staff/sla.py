@@ -16,12 +16,13 @@ case (and its CaseClock row) in the session; they never commit or send.
 """
 
 from datetime import UTC, datetime, time, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, or_, select
 
 from askiso.cases import signals
-from askiso.cases.models import Case
-from askiso.core.timeutil import LOCAL_TZ, utcnow
+from askiso.cases.models import OPEN_STATUSES, Case
+from askiso.core.timeutil import LOCAL_TZ, format_local, utcnow
 from askiso.extensions import db
 from askiso.staff.models import CaseClock, Holiday, ServiceLevelSettings
 
@@ -212,6 +213,29 @@ def next_due(case):
     if case.first_response_at is None and case.first_response_due_at is not None:
         return case.first_response_due_at
     return case.resolution_due_at
+
+
+class ShownDue(NamedTuple):
+    """What a service-level cell says of a case (a Case or a row with its status and due columns)."""
+
+    state: str  # "waiting", "closed", "due", or "" (open without a due time)
+    label: str = ""  # "First response" or "Resolution"
+    text: str = ""  # "due in 3 h 10 m" / "overdue by 1 d 2 h"
+    local: str = ""  # the due time in the ISO's local time
+    overdue: bool = False
+
+
+def shown_due(case, now=None):
+    if case.status == "waiting":
+        return ShownDue("waiting")
+    if case.status not in OPEN_STATUSES:
+        return ShownDue("closed")
+    due = next_due(case)
+    if due is None:
+        return ShownDue("")
+    now = now or utcnow()
+    label = "First response" if case.first_response_at is None else "Resolution"
+    return ShownDue("due", label, describe_due(due, now), format_local(due), is_overdue(due, now))
 
 
 def _span(delta):
