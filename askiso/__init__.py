@@ -76,7 +76,6 @@ def create_app(config=None, **overrides):
 
     from askiso import models  # noqa: F401  (every table on the metadata)
     from askiso.core import database, errors, security, templating
-
     from askiso.ops import logs, metrics
 
     logs.init_app(app)

@@ -13,7 +13,7 @@ import random
 from datetime import timedelta
 
 import pytest
-from whoosh import highlight, index, query
+from whoosh import index, query
 from whoosh.fields import TEXT
 from whoosh.scoring import BM25F
 
@@ -23,7 +23,6 @@ from askiso.search.backends import get_backend, whoosh_search
 from askiso.search.backends.whoosh_backend import SCHEMA, _parser
 from askiso.search.backends.whoosh_build import (
     ANALYZER,
-    HIGHLIGHTER,
     SegmentBuilder,
     StemmedText,
     commit_segments,
@@ -66,26 +65,6 @@ def test_stemmed_text_random_texts_like_whoosh():
             for _ in range(rng.randint(0, 40))
         )
         assert sorted(StemmedText().index(text)) == _whoosh_words(text), text
-        fast = [(t.text, t.startchar, t.endchar, t.stopped) for t in HIGHLIGHTER(text, chars=True, removestops=False)]
-        slow = [(t.text, t.startchar, t.endchar, t.stopped) for t in ANALYZER(text, chars=True, removestops=False)]
-        assert fast == slow, text
-
-
-@pytest.mark.parametrize("text", TEXTS)
-def test_highlighter_tokens_like_whoosh(text):
-    def tokens(analyzer):
-        return [
-            (t.text, t.startchar, t.endchar, t.stopped, t.boost)
-            for t in analyzer(text, chars=True, mode="query", removestops=False)
-        ]
-
-    assert tokens(HIGHLIGHTER) == tokens(ANALYZER)
-    terms = {t[0] for t in tokens(ANALYZER)[::3]}
-    fragmenter = highlight.ContextFragmenter(maxchars=300, surround=60)
-    formatter = highlight.UppercaseFormatter()
-    assert highlight.highlight(text, terms, HIGHLIGHTER, fragmenter, formatter) == highlight.highlight(
-        text, terms, ANALYZER, fragmenter, formatter
-    )
 
 
 def _random_fields(rng, case_id, vocabulary):

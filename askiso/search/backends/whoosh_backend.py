@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from whoosh import highlight, index, qparser
+from whoosh import index, qparser
 from whoosh.analysis import IDTokenizer, LowercaseFilter
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, Schema
@@ -28,13 +28,12 @@ from whoosh.util.filelock import FcntlLock
 
 from askiso.search.backends import Hit, SearchUnavailable, WriterBusy, whoosh_search
 from askiso.search.backends.whoosh_build import (
-    HIGHLIGHTER,
     SegmentBuilder,
     StemmedText,
     build_parallel,
     commit_segments,
 )
-from askiso.search.documents import MARK_END, MARK_START
+from askiso.search.backends.whoosh_highlight import highlight
 from askiso.search.query import plain_snippet, render_snippet
 from askiso.search.scope import viewer_scope
 
@@ -316,11 +315,11 @@ class WhooshBackend:
         return ix, searcher
 
     def snippet(self, hit, doc, staff):
-        marked = _highlight(doc.public_text, hit.context.get("public"))
+        marked = highlight(doc.public_text, hit.context.get("public"))
         if marked:
             return render_snippet(marked), False
         if staff and hit.context.get("internal"):
-            marked = _highlight(doc.internal_text, hit.context["internal"])
+            marked = highlight(doc.internal_text, hit.context["internal"])
             if marked:
                 return render_snippet(marked), True
         return plain_snippet(doc.public_text), False
@@ -382,20 +381,3 @@ def _terms(matched):
         key = "internal" if fieldname == "internal" else "public"
         found[key].add(text.decode("utf-8") if isinstance(text, bytes) else text)
     return found
-
-
-class _MarkFormatter(highlight.Formatter):
-    """Marks matched words with private-use characters; HTML comes later, escaped."""
-
-    between = " … "
-
-    def format_token(self, text, token, replace=False):
-        return MARK_START + highlight.get_text(text, token, replace) + MARK_END
-
-
-def _highlight(text, terms):
-    if not text or not terms:
-        return None
-    fragmenter = highlight.ContextFragmenter(maxchars=300, surround=60)
-    marked = highlight.highlight(text, frozenset(terms), HIGHLIGHTER, fragmenter, _MarkFormatter(), top=2)
-    return marked if marked and MARK_START in marked else None

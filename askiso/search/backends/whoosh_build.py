@@ -7,8 +7,8 @@ merged, then a length lookup and a buffered append each). Here:
 - `StemmedText` produces exactly the terms, positions, weights and lengths
   of `TEXT(analyzer=StemmingAnalyzer())`, with `re.findall` and a dict of
   already stemmed words instead of a chain of generators. The incremental
-  writer uses it too; queries keep the Whoosh analyzer, and HIGHLIGHTER
-  gives the highlighter the analyzer's tokens the same fast way.
+  writer uses it too, and so do the result snippets (whoosh_highlight.py);
+  queries keep the Whoosh analyzer.
 - `SegmentBuilder` writes a whole segment in the index's own format (the
   postings, statistics, lengths and columns Whoosh's writer would write,
   checked by tests/search/test_whoosh_build.py): postings are collected per
@@ -33,7 +33,6 @@ from whoosh.analysis import (
     StemFilter,
     StemmingAnalyzer,
     StopFilter,
-    Token,
 )
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
@@ -118,40 +117,6 @@ class _FastAnalysis:
 
 
 FAST = _FastAnalysis(ANALYZER)
-
-
-class HighlightAnalyzer:
-    """ANALYZER's tokens for the highlighter (chars, stop words kept), without the filter chain."""
-
-    def __init__(self, fast):
-        self.fast = fast
-        self.finditer = re.compile(_FINDALL_PATTERN).finditer
-
-    def __call__(self, value, chars=False, mode="", removestops=True, positions=False, **kwargs):
-        if positions or kwargs:
-            yield from ANALYZER(value, chars=chars, mode=mode, removestops=removestops, positions=positions, **kwargs)
-            return
-        fast = self.fast
-        get = fast.cache.get
-        token = Token(False, chars, removestops=removestops, mode=mode)
-        token.boost = 1.0
-        for match in self.finditer(value):
-            word = match.group().lower()
-            term = get(word)
-            if term is None:
-                term = fast._learn(word)
-            if term is False:
-                if removestops:
-                    continue
-                token.text, token.stopped = word, True
-            else:
-                token.text, token.stopped = term.decode("utf-8"), False
-            if chars:
-                token.startchar, token.endchar = match.span()
-            yield token
-
-
-HIGHLIGHTER = HighlightAnalyzer(FAST)
 
 
 _SINGLE = {}
