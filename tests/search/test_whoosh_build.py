@@ -212,7 +212,9 @@ def _reference(searcher, q, filter_q, offset, limit):
 
 @pytest.mark.parametrize("score_all", [0, 2000])
 def test_search_orders_and_counts_like_whoosh(tmp_path, monkeypatch, score_all):
+    """score_all=0: the bounds for every query; 2000: every match of this small index scored."""
     monkeypatch.setattr(whoosh_search, "SCORE_ALL", score_all)
+    monkeypatch.setattr(whoosh_search, "SCORE_ALL_SHARE", 10**9 if score_all == 0 else 100)
     whoosh_search.CACHE.clear()
     ix = _mixed_index(tmp_path / "ix", random.Random(5))
     filters = [
