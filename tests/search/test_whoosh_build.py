@@ -241,6 +241,34 @@ def test_search_orders_and_counts_like_whoosh(tmp_path, monkeypatch, score_all):
                         assert ([h[0] for h in got_hits], got_total) == expected, (text, filter_q, offset)
 
 
+def test_kept_scores_follow_the_index_statistics(tmp_path, monkeypatch):
+    """Scores kept across searches (whoosh_search._score_grid) are dropped when new documents change
+    the index's statistics: the old segments' documents then score differently."""
+    monkeypatch.setattr(whoosh_search, "SCORE_ALL", 0)
+    monkeypatch.setattr(whoosh_search, "SCORE_ALL_SHARE", 10**9)
+    whoosh_search.CACHE.clear()
+    rng = random.Random(21)
+    ix = _mixed_index(tmp_path / "ix", rng)
+    q = _parser(True).parse("settlement statement")
+
+    def check():
+        with ix.searcher(weighting=BM25F()) as searcher:
+            for offset, limit in ((0, 20), (20, 20)):
+                got_hits, got_total = whoosh_search.search(ix.storage, searcher, q, None, offset, limit)
+                assert ([h[0] for h in got_hits], got_total) == _reference(searcher, q, None, offset, limit)
+
+    check()
+    kept = len(whoosh_search.CACHE.items)
+    writer = ix.writer()  # many long documents without the terms: their idf and the average length grow,
+    for i in range(2000, 4000):  # and with them every old document's score (kept bounds would be too low)
+        body = " ".join(rng.choice(["meter", "outage", "zone", "capacity"]) for _ in range(150))
+        writer.add_document(case_id=str(i), case=i, number=f"AI-2026-{i:06d}", subject="auction", body=body)
+    writer.commit(merge=False)
+    ix = index.open_dir(str(tmp_path / "ix"))
+    check()
+    assert len(whoosh_search.CACHE.items) > kept
+
+
 def test_search_reports_the_matched_terms(tmp_path):
     ix = _mixed_index(tmp_path / "ix", random.Random(9))
     with ix.searcher() as searcher:

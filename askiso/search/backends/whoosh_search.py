@@ -35,6 +35,7 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.compat import loads
 from whoosh.matching import FilterMatcher
+from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from askiso.search.backends.whoosh_build import AUX_EXT
@@ -139,7 +140,7 @@ def ids_from_bits(bits, n):
 class TermData:
     """One term in one segment: its documents and their weights."""
 
-    __slots__ = ("bits", "count", "tf", "over", "boost", "weights", "mask")
+    __slots__ = ("bits", "count", "tf", "over", "boost", "weights", "mask", "max_weight", "min_length")
 
     def __init__(self, bits, count, tf=None, over=None, boost=1.0, weights=None, mask=None):
         self.bits = bits
@@ -149,6 +150,9 @@ class TermData:
         self.boost = boost
         self.weights = weights  # dict docnum -> weight (other terms)
         self.mask = mask  # bytes: 1 per document that has the term (dense, unscored)
+        # the segment's term info: the highest weight and the shortest field among its documents
+        self.max_weight = 0.0
+        self.min_length = 1
 
     def size(self):
         size = 100 + self.bits.bit_length() // 8
@@ -290,6 +294,9 @@ class SegmentData:
     def term(self, fieldname, text):
         def make():
             data = self._read_term(fieldname, text)
+            if data.count:
+                info = self.reader.term_info(fieldname, text)
+                data.max_weight, data.min_length = info.max_weight(), info.min_length()
             return data, data.size()
 
         return _cached((self.id, "term", fieldname, text), make)
@@ -342,6 +349,7 @@ class _Atom:
         self.query = query
         self.scored = False
         self.score_fn = None
+        self.score_key = None  # set when the scores can be kept across searches (see _score_grid)
         self.memo = {}
 
 
@@ -526,6 +534,9 @@ def _score_fn(searcher, segments, atom):
     for seg in segments:
         if seg.terms[atom.index].count:
             scorer = searcher.weighting.scorer(seg.searcher, atom.fieldname, atom.text)
+            if type(scorer) is BM25FScorer:
+                # what its scores depend on besides weight and length: the index's statistics
+                atom.score_key = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
             if hasattr(scorer, "_score"):
                 return scorer._score
             return lambda weight, length: weight  # WeightScorer: unscorable field
@@ -540,10 +551,9 @@ def _bound(seg, atom):
     data = seg.terms[atom.index]
     if not data.count:
         return 0.0
-    info = seg.searcher.reader().term_info(atom.fieldname, atom.text)
     field = seg.searcher.schema[atom.fieldname]
-    length = info.min_length() if field.scorable else 1
-    return atom.score_fn(info.max_weight(), length)
+    length = data.min_length if field.scorable else 1
+    return atom.score_fn(data.max_weight, length)
 
 
 def _top(segments, root, atoms, simple, total, wanted):
@@ -665,22 +675,8 @@ def _levels(seg, atom, delta, bound):
         return 0
     if data.tf is not None:
         codes = seg.data.codes(atom.fieldname, atom.text, data)
-        bands = seg.data.length_bands(atom.fieldname)[1]
-        most = seg.searcher.reader().term_info(atom.fieldname, atom.text).max_weight()
-        top_band = _TF_BAND[min(255, int(most / data.boost))] if data.boost else 15
-        memo, score_fn = atom.memo, atom.score_fn
         scale = (1 + 1e-9) / delta
-        table = bytearray(256)
-        for tf_band in (*range(1, top_band + 1), 15):
-            weight = min(_TF_HIGH[tf_band] * data.boost, most) if tf_band < 15 else most
-            row = tf_band << 4
-            for length_band, length_byte in enumerate(bands):
-                if length_byte is not None:
-                    key = (weight, length_byte)
-                    score = memo.get(key)
-                    if score is None:
-                        score = memo[key] = score_fn(weight, byte_to_length(length_byte))
-                    table[row | length_band] = min(255, math.ceil(score * scale))
+        table = bytes([min(255, math.ceil(score * scale)) for score in _score_grid(seg, atom, data)])
         return int.from_bytes(codes.translate(table), "little")
     if data.mask is not None:
         level = min(255, math.ceil(bound / delta * (1 + 1e-9)))
@@ -693,6 +689,33 @@ def _levels(seg, atom, delta, bound):
     for docnum, weight in data.weights.items():
         levels[2 * docnum] = _level_of(atom, delta, weight, lengths[docnum] if lengths is not None else 0)
     return int.from_bytes(levels, "little")
+
+
+def _score_grid(seg, atom, data):
+    """The highest score of the term per code of `SegmentData.codes` (frequency band * 16 + length
+    band), 256 floats; kept while the index's statistics, which the scores depend on, stay."""
+
+    def make():
+        bands = seg.data.length_bands(atom.fieldname)[1]
+        most = data.max_weight
+        top_band = _TF_BAND[min(255, int(most / data.boost))] if data.boost else 15
+        memo, score_fn = atom.memo, atom.score_fn
+        grid = [0.0] * 256
+        for tf_band in (*range(1, top_band + 1), 15):
+            weight = min(_TF_HIGH[tf_band] * data.boost, most) if tf_band < 15 else most
+            row = tf_band << 4
+            for length_band, length_byte in enumerate(bands):
+                if length_byte is not None:
+                    key = (weight, length_byte)
+                    score = memo.get(key)
+                    if score is None:
+                        score = memo[key] = score_fn(weight, byte_to_length(length_byte))
+                    grid[row | length_band] = score
+        return grid, 256 * 8 + 100
+
+    if atom.score_key is None:
+        return make()[0]
+    return _cached((seg.data.id, "grid", atom.fieldname, atom.text, atom.score_key), make)
 
 
 def _collect(heap, seg, docnums, root, atoms, simple, wanted):
