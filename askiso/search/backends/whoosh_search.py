@@ -585,9 +585,7 @@ def _top(segments, root, atoms, simple, total, wanted):
         for atom in scored:
             packed += _levels(seg, atom, delta, bounds[id(seg), atom.index])
         seg.bound_sums = packed
-        high = bytearray(2 * n)
-        high[1::2] = _byte_mask(seg.matches, n).translate(_TO_HIGH)
-        seg.high = int.from_bytes(high, "little")
+        seg.high = _high_slots(seg.matches, n)
         seg.repeat = _repeat(n)
 
     def above(seg, level):
@@ -615,7 +613,8 @@ def _top(segments, root, atoms, simple, total, wanted):
     return heap
 
 
-_TO_HIGH = bytes([0] + [0x80] * 255)
+# a byte of bits -> its 8 documents' 16-bit slots, the high bit set where the bit is
+_SLOTS_OF_BYTE = [b"".join(b"\x00\x80" if k >> j & 1 else b"\x00\x00" for j in range(8)) for k in range(256)]
 _REPEATS = {}
 # tf (a byte, 255: more) -> band 1-15 of frequencies; the highest tf in each band
 _TF_BAND = bytes([0, *range(1, 11)] + [11] * 4 + [12] * 6 + [13] * 20 + [14] * 214 + [15])
@@ -632,10 +631,11 @@ def _repeat(n):
     return value
 
 
-def _byte_mask(bits, n):
-    """One byte per document, 1 where the bit is set."""
+def _high_slots(bits, n):
+    """One 16-bit slot per document (an int), its high bit set where the document's bit is (`bits`
+    has none beyond n)."""
     raw = bits.to_bytes((n + 7) // 8, "little")
-    return b"".join(map(_BYTE_OF_BIT.__getitem__, raw))[:n]
+    return int.from_bytes(b"".join(map(_SLOTS_OF_BYTE.__getitem__, raw)), "little")
 
 
 def _slot_ids(slots, n):
@@ -676,7 +676,9 @@ def _levels(seg, atom, delta, bound):
     if data.tf is not None:
         codes = seg.data.codes(atom.fieldname, atom.text, data)
         scale = (1 + 1e-9) / delta
-        table = bytes([min(255, math.ceil(score * scale)) for score in _score_grid(seg, atom, data)])
+        table = bytearray(256)
+        for code, score in _score_grid(seg, atom, data):
+            table[code] = min(255, math.ceil(score * scale))
         return int.from_bytes(codes.translate(table), "little")
     if data.mask is not None:
         level = min(255, math.ceil(bound / delta * (1 + 1e-9)))
@@ -693,14 +695,15 @@ def _levels(seg, atom, delta, bound):
 
 def _score_grid(seg, atom, data):
     """The highest score of the term per code of `SegmentData.codes` (frequency band * 16 + length
-    band), 256 floats; kept while the index's statistics, which the scores depend on, stay."""
+    band) as (code, score) pairs, codes that occur only; kept while the index's statistics, which
+    the scores depend on, stay."""
 
     def make():
         bands = seg.data.length_bands(atom.fieldname)[1]
         most = data.max_weight
         top_band = _TF_BAND[min(255, int(most / data.boost))] if data.boost else 15
         memo, score_fn = atom.memo, atom.score_fn
-        grid = [0.0] * 256
+        grid = []
         for tf_band in (*range(1, top_band + 1), 15):
             weight = min(_TF_HIGH[tf_band] * data.boost, most) if tf_band < 15 else most
             row = tf_band << 4
@@ -710,8 +713,8 @@ def _score_grid(seg, atom, data):
                     score = memo.get(key)
                     if score is None:
                         score = memo[key] = score_fn(weight, byte_to_length(length_byte))
-                    grid[row | length_band] = score
-        return grid, 256 * 8 + 100
+                    grid.append((row | length_band, score))
+        return grid, 100 * len(grid) + 100
 
     if atom.score_key is None:
         return make()[0]
