@@ -10,7 +10,7 @@ skipping. This module answers the same question from the same index:
   viewer's scope and the filters ANDed in, so the count is a popcount;
 - which are the best: BM25F (Whoosh's own scorer for each term) for a few
   candidates only. Every matching document first gets an upper bound of its
-  score, all at once in big-int arithmetic (see _top); the documents whose
+  score, all at once with numpy (see _top); the documents whose
   bound can reach the last score on the page are scored exactly. Ties are
   broken by `updated`, newest first, then by document order, so the order
   is exact, not approximate.
@@ -24,13 +24,13 @@ Decoded data is kept in a small per-process cache (segments never change).
 """
 
 import heapq
-import math
 import threading
 import zlib
 from array import array
 from collections import OrderedDict
 from itertools import compress
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.compat import loads
@@ -262,19 +262,14 @@ class SegmentData:
         return _cached((self.id, "bands", fieldname), make)
 
     def codes(self, fieldname, text, data):
-        """Per document, in the low byte of 16 bits: frequency band * 16 + length band.
-
-        (See _TF_BAND and length_bands.) Translated into score levels by the
-        search, the bytes are then one 16-bit slot per document.
-        """
+        """A byte per document: frequency band * 16 + length band (see _TF_BAND and length_bands)."""
 
         def make():
-            n = self.n
-            tf_bands = int.from_bytes(data.tf.translate(_TF_BAND), "little")
-            length_bands = int.from_bytes(self.lengths(fieldname).translate(self.length_bands(fieldname)[0]), "little")
-            slots = bytearray(2 * n)
-            slots[0::2] = (tf_bands * 16 + length_bands).to_bytes(n, "little")
-            return bytes(slots), 2 * n + 100
+            tf_bands = np.frombuffer(data.tf.translate(_TF_BAND), dtype=np.uint8)
+            length_bands = np.frombuffer(
+                self.lengths(fieldname).translate(self.length_bands(fieldname)[0]), dtype=np.uint8
+            )
+            return (tf_bands * 16 + length_bands).tobytes(), self.n + 100
 
         return _cached((self.id, "codes", fieldname, text), make)
 
@@ -559,14 +554,13 @@ def _bound(seg, atom):
 def _top(segments, root, atoms, simple, total, wanted):
     """The best `wanted` documents as (score, updated, -docnum, segment, docnum) tuples.
 
-    Few matches (for the size of the index) are all scored. Otherwise every matching document gets an
-    upper bound of its score, computed for all of them at once: each term
-    adds a level (0-255, its best possible score for the document's band of
-    frequency and field length, in steps of `delta`) into 16 bits per
-    document of one big int. The lowest level sum that still leaves `wanted`
-    documents is found by bisection (popcounts), those documents are scored,
-    and then any document whose bound reaches the last score on the page.
-    Every other document scores below it, so the result is exact.
+    Few matches (for the size of the index) are all scored. Otherwise every
+    matching document gets an upper bound of its score, for all of them at
+    once with numpy: each term adds its best possible score for the
+    document's band of frequency and field length. The `wanted` documents
+    with the highest bounds are scored, then every document whose bound
+    reaches the last score on the page. Every other document scores below
+    it, so the result is exact.
     """
     scored = [a for a in atoms if a.scored]
     heap = []
@@ -577,133 +571,82 @@ def _top(segments, root, atoms, simple, total, wanted):
                 _collect(heap, seg, ids_from_bits(seg.matches, seg.data.n), root, atoms, simple, wanted)
         return heap
     live = [seg for seg in segments if seg.matches]
-    bounds = {(id(seg), a.index): _bound(seg, a) for seg in live for a in scored}
-    delta = max(bounds.values()) / 254 or 1.0
-    for seg in live:
+    where, docs, bounds = [], [], []
+    for i, seg in enumerate(live):
         n = seg.data.n
-        packed = 0
-        for atom in scored:
-            packed += _levels(seg, atom, delta, bounds[id(seg), atom.index])
-        seg.bound_sums = packed
-        seg.high = _high_slots(seg.matches, n)
-        seg.repeat = _repeat(n)
-
-    def above(seg, level):
-        """The slots (high bit set) of matching documents whose bound sum is at least `level`."""
-        return (seg.bound_sums + ((1 << 15) - level) * seg.repeat) & seg.high
-
-    # count(low) >= wanted > count(high); a few times `wanted` is close enough
-    low, high, count = 0, 255 * len(scored) + 1, total
-    while high - low > 1 and count > 4 * wanted:
-        middle = (low + high) // 2
-        found = sum(above(seg, middle).bit_count() for seg in live)
-        if found >= wanted:
-            low, count = middle, found
-        else:
-            high = middle
-    for seg in live:
-        _collect(heap, seg, _slot_ids(above(seg, low), seg.data.n), root, atoms, simple, wanted)
-    # Documents below `low` can still beat the last score on the page.
-    last = math.floor(heap[0][0] / delta * (1 - 1e-9)) if len(heap) >= wanted else 0
-    if last < low:
-        for seg in live:
-            more = above(seg, last) & ~above(seg, low)
-            if more:
-                _collect(heap, seg, _slot_ids(more, seg.data.n), root, atoms, simple, wanted)
+        bound = np.zeros(n)
+        for atom in scored:  # in the atoms' order, as the scores add up: rounding keeps bound >= score
+            bound += _bound_array(seg, atom)
+        found = np.flatnonzero(_bool_array(seg.matches, n))
+        docs.append(found)
+        bounds.append(bound[found])
+        where.append(np.full(len(found), i, dtype=np.int32))
+    doc, where, bound = np.concatenate(docs), np.concatenate(where), np.concatenate(bounds) * (1 + 1e-9)
+    first = np.argpartition(bound, len(bound) - wanted)[len(bound) - wanted :] if len(bound) > wanted else None
+    if first is None:
+        first = np.arange(len(bound))
+    _collect_picked(heap, live, where, doc, first, root, atoms, simple, wanted)
+    if len(heap) >= wanted:
+        # documents outside the first pick whose bound reaches the last score on the page
+        taken = np.zeros(len(bound), dtype=bool)
+        taken[first] = True
+        more = np.flatnonzero((bound >= heap[0][0]) & ~taken)
+        if len(more):
+            _collect_picked(heap, live, where, doc, more, root, atoms, simple, wanted)
     return heap
 
 
-# a byte of bits -> its 8 documents' 16-bit slots, the high bit set where the bit is
-_SLOTS_OF_BYTE = [b"".join(b"\x00\x80" if k >> j & 1 else b"\x00\x00" for j in range(8)) for k in range(256)]
-_REPEATS = {}
+def _collect_picked(heap, live, where, doc, picked, root, atoms, simple, wanted):
+    for i in np.unique(where[picked]).tolist():
+        docnums = np.sort(doc[picked[where[picked] == i]]).tolist()
+        _collect(heap, live[i], docnums, root, atoms, simple, wanted)
+
+
 # tf (a byte, 255: more) -> band 1-15 of frequencies; the highest tf in each band
 _TF_BAND = bytes([0, *range(1, 11)] + [11] * 4 + [12] * 6 + [13] * 20 + [14] * 214 + [15])
 _TF_HIGH = [0, *range(1, 11), 14, 20, 40, 254, None]
 
 
-def _repeat(n):
-    """1 in every 16-bit slot of n slots."""
-    value = _REPEATS.get(n)
-    if value is None:
-        if len(_REPEATS) > 64:  # small segments come and go
-            _REPEATS.clear()
-        value = _REPEATS[n] = int.from_bytes(b"\x01\x00" * n, "little")
-    return value
+def _bool_array(bits, n):
+    """The bits of `bits` as n booleans."""
+    raw = np.frombuffer(bits.to_bytes((n + 7) // 8, "little"), dtype=np.uint8)
+    return np.unpackbits(raw, count=n, bitorder="little").view(bool)
 
 
-def _high_slots(bits, n):
-    """One 16-bit slot per document (an int), its high bit set where the document's bit is (`bits`
-    has none beyond n)."""
-    raw = bits.to_bytes((n + 7) // 8, "little")
-    return int.from_bytes(b"".join(map(_SLOTS_OF_BYTE.__getitem__, raw)), "little")
-
-
-def _slot_ids(slots, n):
-    """Documents whose 16-bit slot has its high bit set (few: found by a regex scan)."""
-    if not slots:
-        return []
-    raw = slots.to_bytes(2 * n + 2, "little")
-    out = []
-    find = raw.find
-    at = find(b"\x80")
-    while at >= 0:
-        out.append(at >> 1)
-        at = find(b"\x80", at + 1)
-    return out
-
-
-def _level_of(atom, delta, weight, length_byte):
-    key = (weight, length_byte)
-    score = atom.memo.get(key)
-    if score is None:
-        length = byte_to_length(length_byte) if length_byte else 1
-        score = atom.memo[key] = atom.score_fn(weight, length)
-    return min(255, math.ceil(score / delta * (1 + 1e-9)))
-
-
-def _levels(seg, atom, delta, bound):
-    """The atom's score bound per document, in steps of `delta`, one 16-bit slot each (an int)."""
+def _bound_array(seg, atom):
+    """The highest score the atom can add to each document of the segment (0 where absent)."""
     n = seg.data.n
-    if atom.query is not None:
+    if atom.query is not None:  # matched by Whoosh: its exact scores
         scores = seg.scores[atom.index]
-        levels = bytearray(2 * n)
-        for docnum, score in scores.items():
-            levels[2 * docnum] = min(255, math.ceil(score / delta * (1 + 1e-9)))
-        return int.from_bytes(levels, "little")
+        out = np.zeros(n)
+        if scores:
+            out[np.fromiter(scores.keys(), np.int64, len(scores))] = np.fromiter(scores.values(), float, len(scores))
+        return out
     data = seg.terms[atom.index]
     if not data.count:
-        return 0
+        return 0.0
     if data.tf is not None:
-        codes = seg.data.codes(atom.fieldname, atom.text, data)
-        scale = (1 + 1e-9) / delta
-        table = bytearray(256)
-        for code, score in _score_grid(seg, atom, data):
-            table[code] = min(255, math.ceil(score * scale))
-        return int.from_bytes(codes.translate(table), "little")
+        codes = np.frombuffer(seg.data.codes(atom.fieldname, atom.text, data), dtype=np.uint8)
+        return _score_grid(seg, atom, data)[codes]
     if data.mask is not None:
-        level = min(255, math.ceil(bound / delta * (1 + 1e-9)))
-        slots = bytearray(2 * n)
-        slots[0::2] = data.mask.translate(bytes([0, level] + [level] * 254))
-        return int.from_bytes(slots, "little")
-    field = seg.searcher.schema[atom.fieldname]
-    lengths = seg.data.lengths(atom.fieldname) if field.scorable else None
-    levels = bytearray(2 * n)
-    for docnum, weight in data.weights.items():
-        levels[2 * docnum] = _level_of(atom, delta, weight, lengths[docnum] if lengths is not None else 0)
-    return int.from_bytes(levels, "little")
+        return np.frombuffer(data.mask, dtype=np.uint8) * _bound(seg, atom)
+    # few documents: their exact scores
+    docnums = sorted(data.weights)
+    out = np.zeros(n)
+    out[docnums] = _contributions(seg, atom, docnums)
+    return out
 
 
 def _score_grid(seg, atom, data):
     """The highest score of the term per code of `SegmentData.codes` (frequency band * 16 + length
-    band) as (code, score) pairs, codes that occur only; kept while the index's statistics, which
-    the scores depend on, stay."""
+    band): 256 floats (numpy), kept while the index's statistics, which the scores depend on, stay."""
 
     def make():
         bands = seg.data.length_bands(atom.fieldname)[1]
         most = data.max_weight
         top_band = _TF_BAND[min(255, int(most / data.boost))] if data.boost else 15
         memo, score_fn = atom.memo, atom.score_fn
-        grid = []
+        grid = np.zeros(256)
         for tf_band in (*range(1, top_band + 1), 15):
             weight = min(_TF_HIGH[tf_band] * data.boost, most) if tf_band < 15 else most
             row = tf_band << 4
@@ -713,8 +656,8 @@ def _score_grid(seg, atom, data):
                     score = memo.get(key)
                     if score is None:
                         score = memo[key] = score_fn(weight, byte_to_length(length_byte))
-                    grid.append((row | length_band, score))
-        return grid, 100 * len(grid) + 100
+                    grid[row | length_band] = score
+        return grid, grid.nbytes + 100
 
     if atom.score_key is None:
         return make()[0]
