@@ -105,3 +105,19 @@ def test_non_ascii_text_keeps_offsets():
     snippet = highlight(text, {"meter"})
     assert _marked(snippet) == ["METER", "meter"]
     assert snippet.replace(MARK_START, "").replace(MARK_END, "") == text
+
+
+def test_reading_a_long_text_from_its_start_gives_the_snippet_of_the_whole_text(monkeypatch):
+    from askiso.search.backends import whoosh_highlight
+
+    rng = random.Random(3)
+    words = ["meter", "invoice", "Invoices", "zone", "outage", "the", "capacity", "of", "metering"]
+    cases = []
+    for _ in range(120):
+        size = rng.choice([50, 900, 3000, 9000])
+        text = " ".join(rng.choice(words) if rng.random() < 0.05 else "lorem" for _ in range(size))
+        terms = set(rng.sample(["meter", "invoic", "zone", "outag"], rng.randint(1, 3)))
+        cases.append((text, terms, highlight(text, terms)))
+    monkeypatch.setattr(whoosh_highlight, "FIRST_CHARS", 10**9)  # the whole text at once
+    for text, terms, snippet in cases:
+        assert highlight(text, terms) == snippet, terms

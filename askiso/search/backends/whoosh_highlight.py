@@ -12,8 +12,9 @@ A word matches where the index's analyzer (askiso.search.backends.whoosh_build
 FAST: Whoosh's StemmingAnalyzer, word pattern, stop words and stemmer) would
 make a query term of it. The snippet is up to two fragments of at most
 `MAX_CHARS` characters, each one or more matches with up to `SURROUND`
-characters of context cut at a space, the fragments with the most distinct
-terms (then the most matches, then the earliest) shown in text order.
+characters of context cut at a space: the fragments with the most distinct
+terms, the earliest first, shown in text order. A long text is read from
+its start only as far as needed to settle that choice.
 """
 
 import re
@@ -24,6 +25,7 @@ from askiso.search.documents import MARK_END, MARK_START
 MAX_CHARS = 300
 SURROUND = 60
 TOP = 2
+FIRST_CHARS = 4000  # read first; then four times as much until the snippet is settled
 ELLIPSIS = "…"
 _WORD = re.compile(_FINDALL_PATTERN)
 # A listed word where the tokenizer would start and end a token: not inside
@@ -87,14 +89,25 @@ def highlight(text, terms):
     if not text or not terms:
         return None
     wanted = {t.encode("utf-8") if isinstance(t, str) else t for t in terms}
-    matches = _matches(text, wanted)
+    limit = FIRST_CHARS
+    while True:
+        # A long text is read from its start: once the best fragments hold every term and
+        # no later match could join them, the rest cannot change the snippet.
+        end = len(text) if limit >= len(text) else text.find(" ", limit)
+        end = len(text) if end < 0 else end
+        matches = _matches(text[:end], wanted)
+        runs = _fragments(matches)
+        distinct = [len({m[2] for m in matches[first : last + 1]}) for first, last in runs]
+        best = sorted(range(len(runs)), key=lambda k: (-distinct[k], k))[:TOP]
+        if end == len(text) or (
+            len(best) == TOP
+            and all(distinct[k] == len(wanted) and matches[runs[k][0]][0] + MAX_CHARS < end for k in best)
+        ):
+            break
+        limit *= 4
     if not matches:
         return None
-    runs = _fragments(matches)
-    best = sorted(
-        runs,
-        key=lambda run: (-len({m[2] for m in matches[run[0] : run[1] + 1]}), -(run[1] - run[0]), run[0]),
-    )[:TOP]
+    best = [runs[k] for k in best]
     shown = []  # (low, high, first match, last match), overlapping fragments merged
     for first, last in sorted(best):
         low, high = _bounds(text, matches[first][0], matches[last][1])
