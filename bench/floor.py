@@ -7,7 +7,7 @@ sign-in, session, CSRF or layout. Our pages are judged as a ratio to it.
 
 import os
 
-from flask import Flask, render_template_string
+from flask import Flask, abort, render_template_string
 from sqlalchemy import create_engine, text
 
 LIST = """<table>{% for r in rows %}<tr><td>{{ r.number }}</td><td>{{ r.subject }}</td><td>{{ r.status }}</td>
@@ -54,7 +54,9 @@ def create_floor():
         with engine.connect() as conn:
             case = conn.execute(
                 text("SELECT id, number, subject, description FROM cases WHERE number = :n"), {"n": number}
-            ).one()
+            ).one_or_none()
+            if case is None:  # (the start-up probe asks for one that does not exist)
+                abort(404)
             messages = conn.execute(
                 text(
                     "SELECT u.name AS author, m.created_at, m.body FROM messages m LEFT JOIN users u "
