@@ -12,6 +12,7 @@
 import random
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from whoosh import index, query
 from whoosh.fields import TEXT
@@ -210,11 +211,13 @@ def _reference(searcher, q, filter_q, offset, limit):
     return [case[h.docnum] for h in ordered[offset : offset + limit]], len(results)
 
 
-@pytest.mark.parametrize("score_all", [0, 2000])
-def test_search_orders_and_counts_like_whoosh(tmp_path, monkeypatch, score_all):
-    """score_all=0: the bounds for every query; 2000: every match of this small index scored."""
+@pytest.mark.parametrize(("score_all", "refine_above"), [(0, 10**9), (0, 0), (2000, 64)])
+def test_search_orders_and_counts_like_whoosh(tmp_path, monkeypatch, score_all, refine_above):
+    """score_all=0: the bounds for every query (refined or not); 2000: every match of this small
+    index scored."""
     monkeypatch.setattr(whoosh_search, "SCORE_ALL", score_all)
     monkeypatch.setattr(whoosh_search, "SCORE_ALL_SHARE", 10**9 if score_all == 0 else 100)
+    monkeypatch.setattr(whoosh_search, "REFINE_ABOVE", refine_above)
     whoosh_search.CACHE.clear()
     ix = _mixed_index(tmp_path / "ix", random.Random(5))
     filters = [
@@ -239,6 +242,40 @@ def test_search_orders_and_counts_like_whoosh(tmp_path, monkeypatch, score_all):
                         got_hits, got_total = whoosh_search.search(ix.storage, searcher, q, filter_q, offset, limit)
                         expected = _reference(searcher, q, filter_q, offset, limit)
                         assert ([h[0] for h in got_hits], got_total) == expected, (text, filter_q, offset)
+
+
+def test_refined_bounds_are_the_scores_or_above(tmp_path, monkeypatch):
+    """The tighter bounds of whoosh_search._refined_bounds: never below Whoosh's own score of the
+    document, and equal to it (but for rounding) where the terms' frequencies are in the .aux file."""
+    monkeypatch.setattr(whoosh_search, "SCORE_ALL", 0)
+    monkeypatch.setattr(whoosh_search, "SCORE_ALL_SHARE", 10**9)
+    monkeypatch.setattr(whoosh_search, "REFINE_ABOVE", 0)
+    whoosh_search.CACHE.clear()
+    seen = []
+    refine = whoosh_search._refined_bounds
+
+    def recording(live, where, doc, picked, scored):  # checks every match, not only those picked
+        every = np.arange(len(doc))
+        values = refine(live, where, doc, every, scored)
+        for i, d, value in zip(where.tolist(), doc.tolist(), values.tolist(), strict=True):
+            seen.append((live[i].offset + d, bool(live[i].data.directory), value))
+        return values[picked]
+
+    monkeypatch.setattr(whoosh_search, "_refined_bounds", recording)
+    ix = _mixed_index(tmp_path / "ix", random.Random(13))
+    with ix.searcher(weighting=BM25F()) as searcher:
+        checked = 0
+        for text in QUERIES:
+            seen.clear()
+            q = _parser(True).parse(text)
+            whoosh_search.search(ix.storage, searcher, q, None, 0, 3)
+            exact = {h.docnum: h.score for h in searcher.search(q, limit=None)}
+            for docnum, dense, value in seen:
+                assert value >= exact[docnum], (text, docnum)
+                if dense:
+                    assert value == pytest.approx(exact[docnum], rel=1e-5), (text, docnum)
+                    checked += 1
+        assert checked > 100
 
 
 def test_kept_scores_follow_the_index_statistics(tmp_path, monkeypatch):
