@@ -25,7 +25,7 @@ from askiso.search.documents import MARK_END, MARK_START
 MAX_CHARS = 300
 SURROUND = 60
 TOP = 2
-FIRST_CHARS = 4000  # read first; then four times as much until the snippet is settled
+FIRST_CHARS = 1000  # read first; then four times as much until the snippet is settled
 ELLIPSIS = "…"
 _WORD = re.compile(_FINDALL_PATTERN)
 # A listed word where the tokenizer would start and end a token: not inside
