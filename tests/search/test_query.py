@@ -130,6 +130,19 @@ def test_snippets_highlight_and_escape(backend, people):
     assert "<" not in snippet.replace("<mark>", "").replace("</mark>", "")
 
 
+def test_snippets_of_long_texts_find_terms_early_and_late(backend, people):
+    """Snippets look at the start of a long text first (both backends), and further when the
+    words are not there."""
+    filler = " ".join(["lorem ipsum dolor"] * 1500)  # ~27,000 characters
+    make_case(people.alpha, people.alpha_user, "Late words", f"{filler} the quokkafjord invoice")
+    make_case(people.alpha, people.alpha_user, "Early words", f"A quokkafjord question. {filler}")
+    page = results(people.alpha_user, "quokkafjord")
+    snippets = {r.case.subject: str(r.snippet) for r in page.results}
+    assert "<mark>quokkafjord</mark>" in snippets["Late words"].lower()
+    assert "<mark>quokkafjord</mark>" in snippets["Early words"].lower()
+    assert len(snippets["Late words"]) < 600 and len(snippets["Early words"]) < 600
+
+
 def test_fields_and_names_are_indexed(backend, people):
     case = make_case(
         people.alpha,

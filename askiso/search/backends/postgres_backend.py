@@ -33,6 +33,8 @@ _FUZZY = re.compile(r"^(\S+?)~\d*$")
 _TOKEN = re.compile(r'-?"[^"]*"?|\S+')
 # Matches ranked per search: the newest ones (see PostgresBackend.search).
 RANK_WINDOW = 500
+# A snippet is looked for in this much of a text first (see _headlines).
+HEADLINE_FIRST_CHARS = 2000
 HEADLINE_OPTIONS = (
     f'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
 )
@@ -293,7 +295,31 @@ class PostgresBackend:
 
 
 def _headlines(texts, query):
-    """_headline() of many texts in one statement (None where nothing is marked)."""
+    """_headline() of many texts (None where nothing is marked): one statement over the start of
+    each text, and a second one over the whole of those whose start holds no term.
+
+    ts_headline analyses all of the text it is given (32 of a participant search's 114 ms at a
+    million cases, for 20 long conversations); a snippet needs the start of it only.
+    """
+    if not texts:
+        return []
+    starts = [_start(text) for text in texts]
+    marked = _headline_rows(starts, query)
+    again = [k for k, text in enumerate(texts) if marked[k] is None and text and len(starts[k]) < len(text)]
+    for k, found in zip(again, _headline_rows([texts[k] for k in again], query), strict=True):
+        marked[k] = found
+    return marked
+
+
+def _start(text):
+    """The first HEADLINE_FIRST_CHARS characters of the text, cut at a space."""
+    if not text or len(text) <= HEADLINE_FIRST_CHARS:
+        return text
+    space = text.rfind(" ", 0, HEADLINE_FIRST_CHARS)
+    return text[: space if space > 0 else HEADLINE_FIRST_CHARS]
+
+
+def _headline_rows(texts, query):
     if not texts:
         return []
     rows = (
