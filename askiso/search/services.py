@@ -86,7 +86,7 @@ def _recheck(viewer, parsed, case_ids):
     if not case_ids:
         return {}
     stmt = visible_cases(viewer).where(Case.id.in_(case_ids), _scope(viewer), *sql_filters(parsed))
-    stmt = stmt.options(selectinload(Case.participant), selectinload(Case.submitter))
+    stmt = stmt.options(selectinload(Case.participant))  # (the page shows the company, not the submitter)
     return {case.id: case for case in db.session.scalars(stmt)}
 
 
@@ -94,7 +94,7 @@ def _filtered_listing(viewer, parsed, page, per_page):
     """Filters without words: the viewer's matching cases, newest first."""
     stmt = visible_cases(viewer).where(_scope(viewer), *sql_filters(parsed))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    stmt = stmt.options(selectinload(Case.participant), selectinload(Case.submitter))
+    stmt = stmt.options(selectinload(Case.participant))  # (the page shows the company, not the submitter)
     cases = db.session.scalars(
         stmt.order_by(Case.updated_at.desc(), Case.id.desc()).offset((page - 1) * per_page).limit(per_page)
     ).all()
