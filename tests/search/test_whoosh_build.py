@@ -216,7 +216,6 @@ def test_search_orders_and_counts_like_whoosh(tmp_path, monkeypatch, score_all, 
     """score_all=0: the bounds for every query (refined or not); 2000: every match of this small
     index scored."""
     monkeypatch.setattr(whoosh_search, "SCORE_ALL", score_all)
-    monkeypatch.setattr(whoosh_search, "SCORE_ALL_SHARE", 10**9 if score_all == 0 else 100)
     monkeypatch.setattr(whoosh_search, "REFINE_ABOVE", refine_above)
     whoosh_search.CACHE.clear()
     ix = _mixed_index(tmp_path / "ix", random.Random(5))
@@ -248,7 +247,6 @@ def test_refined_bounds_are_the_scores_or_above(tmp_path, monkeypatch):
     """The tighter bounds of whoosh_search._refined_bounds: never below Whoosh's own score of the
     document, and equal to it (but for rounding) where the terms' frequencies are in the .aux file."""
     monkeypatch.setattr(whoosh_search, "SCORE_ALL", 0)
-    monkeypatch.setattr(whoosh_search, "SCORE_ALL_SHARE", 10**9)
     monkeypatch.setattr(whoosh_search, "REFINE_ABOVE", 0)
     whoosh_search.CACHE.clear()
     seen = []
@@ -282,7 +280,6 @@ def test_kept_scores_follow_the_index_statistics(tmp_path, monkeypatch):
     """Scores kept across searches (whoosh_search._score_grid) are dropped when new documents change
     the index's statistics: the old segments' documents then score differently."""
     monkeypatch.setattr(whoosh_search, "SCORE_ALL", 0)
-    monkeypatch.setattr(whoosh_search, "SCORE_ALL_SHARE", 10**9)
     whoosh_search.CACHE.clear()
     rng = random.Random(21)
     ix = _mixed_index(tmp_path / "ix", rng)

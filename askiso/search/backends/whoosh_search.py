@@ -43,11 +43,9 @@ from askiso.search.backends.whoosh_build import AUX_EXT
 CACHE_BYTES = 64 * 1024 * 1024  # until the app's SEARCH_CACHE_MB is applied
 # Up to this many matches, every match is scored (no candidate patterns).
 SCORE_ALL = 2000
-# ... and up to one document in this many of the index: the bounds cost about
-# the same per indexed document as scoring costs per match divided by ~90
-# (measured at a million cases: a person's 3,653 matches scored one by one in
-# 24 ms, bounds for all documents 72 ms).
-SCORE_ALL_SHARE = 100
+# (At a million cases the bounds of all documents, numpy, take about as long as
+# scoring 2,000 matches one by one: a person's 3,653 matches ranked in 13-17 ms
+# through the bounds, 15-24 ms scored one by one.)
 # More candidates than this after the band bounds get tighter bounds first.
 REFINE_ABOVE = 64
 
@@ -557,18 +555,18 @@ def _bound(seg, atom):
 def _top(segments, root, atoms, simple, total, wanted):
     """The best `wanted` documents as (score, updated, -docnum, segment, docnum) tuples.
 
-    Few matches (for the size of the index) are all scored. Otherwise every
+    Few matches are all scored. Otherwise every
     matching document gets an upper bound of its score, for all of them at
     once with numpy: each term adds its best possible score for the
     document's band of frequency and field length. The `wanted` documents
     with the highest bounds are scored, then every document whose bound
-    reaches the last score on the page. Every other document scores below
-    it, so the result is exact.
+    reaches the last score on the page (when many do, tighter bounds from
+    BM25F's formula pick the next ones first: _refined_bounds). Every other
+    document scores below it, so the result is exact.
     """
     scored = [a for a in atoms if a.scored]
     heap = []
-    indexed = sum(seg.data.n for seg in segments)
-    if total <= max(SCORE_ALL, wanted, indexed // SCORE_ALL_SHARE) or not scored or len(scored) > 120:
+    if total <= max(SCORE_ALL, wanted) or not scored or len(scored) > 120:
         for seg in segments:
             if seg.matches:
                 _collect(heap, seg, ids_from_bits(seg.matches, seg.data.n), root, atoms, simple, wanted)
