@@ -253,11 +253,13 @@ def test_refined_bounds_are_the_scores_or_above(tmp_path, monkeypatch):
     refine = whoosh_search._refined_bounds
 
     def recording(live, where, doc, picked, scored):  # checks every match, not only those picked
-        every = np.arange(len(doc))
-        values = refine(live, where, doc, every, scored)
-        for i, d, value in zip(where.tolist(), doc.tolist(), values.tolist(), strict=True):
+        found = [np.flatnonzero(whoosh_search._bool_array(seg.matches, seg.data.n)) for seg in live]
+        all_where = np.concatenate([np.full(len(f), i, dtype=np.int32) for i, f in enumerate(found)])
+        all_doc = np.concatenate(found)
+        values = refine(live, all_where, all_doc, np.arange(len(all_doc)), scored)
+        for i, d, value in zip(all_where.tolist(), all_doc.tolist(), values.tolist(), strict=True):
             seen.append((live[i].offset + d, bool(live[i].data.directory), value))
-        return values[picked]
+        return refine(live, where, doc, picked, scored)
 
     monkeypatch.setattr(whoosh_search, "_refined_bounds", recording)
     ix = _mixed_index(tmp_path / "ix", random.Random(13))
