@@ -344,8 +344,9 @@ class _Atom:
         self.query = query
         self.scored = False
         self.score_fn = None
-        self.score_key = None  # set when the scores can be kept across searches (see _score_grid)
-        self.bm25 = None  # (idf, avgfl, B, K1) of Whoosh's BM25F scorer (see _atom_scores)
+        # (idf, avgfl, B, K1) of Whoosh's BM25F scorer: what its scores depend on besides weight and
+        # length; the key of kept scores (_score_grid) and the formula's values (_atom_scores)
+        self.bm25 = None
         self.memo = {}
 
 
@@ -531,8 +532,7 @@ def _score_fn(searcher, segments, atom):
         if seg.terms[atom.index].count:
             scorer = searcher.weighting.scorer(seg.searcher, atom.fieldname, atom.text)
             if type(scorer) is BM25FScorer:
-                # what its scores depend on besides weight and length: the index's statistics
-                atom.score_key = atom.bm25 = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
+                atom.bm25 = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
             if hasattr(scorer, "_score"):
                 return scorer._score
             return lambda weight, length: weight  # WeightScorer: unscorable field
@@ -555,10 +555,10 @@ def _bound(seg, atom):
 def _top(segments, root, atoms, simple, total, wanted):
     """The best `wanted` documents as (score, updated, -docnum, segment, docnum) tuples.
 
-    Few matches are all scored. Otherwise every
-    matching document gets an upper bound of its score, for all of them at
-    once with numpy: each term adds its best possible score for the
-    document's band of frequency and field length. The `wanted` documents
+    Few matches are all scored. Otherwise every matching document gets an
+    upper bound of its score, for all of them at once with numpy: each term
+    adds its best possible score for the document's band of frequency and
+    field length. The `wanted` documents
     with the highest bounds are scored, then every document whose bound
     reaches the last score on the page (when many do, tighter bounds from
     BM25F's formula pick the next ones first: _refined_bounds). Every other
@@ -709,9 +709,9 @@ def _score_grid(seg, atom, data):
                     grid[row | length_band] = score
         return grid, grid.nbytes + 100
 
-    if atom.score_key is None:
+    if atom.bm25 is None:
         return make()[0]
-    return _cached((seg.data.id, "grid", atom.fieldname, atom.text, atom.score_key), make)
+    return _cached((seg.data.id, "grid", atom.fieldname, atom.text, atom.bm25), make)
 
 
 def _collect(heap, seg, docnums, root, atoms, simple, wanted):
