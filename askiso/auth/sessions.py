@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from askiso.auth.models import User, UserSession
+from askiso.core import reference
 from askiso.core.database import generic_plan
 from askiso.core.timeutil import utcnow
 from askiso.core.tokens import hash_token, new_token
@@ -24,11 +25,12 @@ TOUCH_EVERY = timedelta(seconds=60)
 
 # Every signed-in request runs this: built once, so SQLAlchemy computes its
 # cache key once instead of on each request. The user comes in the same row
-# (load_user_from_session then finds it in the session's identity map).
+# (load_user_from_session then finds it in the session's identity map), and
+# so does the token of the reference data (askiso/core/reference.py).
 @functools.cache
 def _open_session_statement():
     return generic_plan(
-        select(UserSession)
+        select(UserSession, reference.TOKEN)
         .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
         .options(joinedload(UserSession.user))
     )
@@ -69,7 +71,10 @@ def current_session_row():
     token = session.get(SESSION_KEY)
     row = None
     if token:
-        row = db.session.scalar(_open_session_statement(), {"token_hash": hash_token(token)})
+        found = db.session.execute(_open_session_statement(), {"token_hash": hash_token(token)}).first()
+        if found is not None:
+            row, reference_token = found
+            reference.note_token(reference_token)
         if row is not None and not _still_valid(row):
             end_session_row(row, "expired")
             db.session.commit()

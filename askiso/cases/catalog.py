@@ -4,11 +4,10 @@
 what admins have edited alone.
 """
 
-from flask import has_request_context, request
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from askiso.cases.models import Queue, RequestType, Topic
+from askiso.core import reference
 from askiso.extensions import db
 
 QUEUES = [
@@ -155,54 +154,28 @@ def seed_catalog():
     db.session.flush()
 
 
-# ---------------------------------------------------------------- the active catalogue, once a request
+# ---------------------------------------------------------------- the catalogue, kept per process
 
-_CACHE_ATTRIBUTE = "_catalog_cache"
-
-
-def _cached(name, read):
-    """`read()` once a request (every time outside one); a change to the catalogue reads again."""
-    if not has_request_context():
-        return read()
-    cache = getattr(request, _CACHE_ATTRIBUTE, None)
-    if cache is None:
-        cache = {}
-        setattr(request, _CACHE_ATTRIBUTE, cache)
-    if name not in cache:
-        cache[name] = read()
-    return cache[name]
+# Rows (immutable, attribute access like the models') kept by askiso/core/reference.py.
+_REQUEST_TYPES = (
+    select(*RequestType.__table__.columns)
+    .where(RequestType.is_active.is_(True))
+    .order_by(RequestType.sort_order, RequestType.name)
+)
+_TOPICS = select(*Topic.__table__.columns).where(Topic.is_active.is_(True)).order_by(Topic.sort_order, Topic.name)
+_NAMES = select(RequestType.key, RequestType.name).order_by(RequestType.sort_order, RequestType.name)
+_QUEUES = (
+    select(Queue.id, Queue.key, Queue.name, Queue.description).where(Queue.is_active.is_(True)).order_by(Queue.name)
+)
 
 
-def _forget():
-    if has_request_context():
-        setattr(request, _CACHE_ATTRIBUTE, None)
-
-
-@event.listens_for(Session, "before_flush")
-def _forget_changed_catalog(session, flush_context, instances):
-    if any(isinstance(obj, (RequestType, Topic)) for obj in (*session.new, *session.dirty, *session.deleted)):
-        _forget()
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_after_transaction(session, *args):
-    # A commit expires the rows (read them again, once); a rollback may have undone a change to them.
-    _forget()
+def _rows(stmt):
+    return tuple(db.session.execute(stmt).all())
 
 
 def active_request_types():
-    """Active request types in their order (a submit page and its service read them once)."""
-    return _cached(
-        "request_types",
-        lambda: tuple(
-            db.session.scalars(
-                select(RequestType)
-                .where(RequestType.is_active.is_(True))
-                .order_by(RequestType.sort_order, RequestType.name)
-            )
-        ),
-    )
+    """Active request types in their order: rows with the model's columns."""
+    return reference.cached("request_types", lambda: _rows(_REQUEST_TYPES))
 
 
 def active_request_type(key):
@@ -210,16 +183,23 @@ def active_request_type(key):
     return next((t for t in active_request_types() if t.key == (key or "")), None)
 
 
+def request_type_names(by_name=False):
+    """(key, name) of every request type, retired ones too (filters find their old cases): in the
+    catalogue's order, or by name."""
+    names = reference.cached("request_type_names", lambda: _rows(_NAMES))
+    return tuple(sorted(names, key=lambda row: (row.name, row.key))) if by_name else names
+
+
 def active_topics():
-    """Active topics in their order."""
-    return _cached(
-        "topics",
-        lambda: tuple(
-            db.session.scalars(select(Topic).where(Topic.is_active.is_(True)).order_by(Topic.sort_order, Topic.name))
-        ),
-    )
+    """Active topics in their order: rows with the model's columns."""
+    return reference.cached("topics", lambda: _rows(_TOPICS))
 
 
 def active_topic(key):
     """The active topic with this key, or None."""
     return next((t for t in active_topics() if t.key == key), None) if key else None
+
+
+def active_queues():
+    """Active queues by name: rows of id, key, name, description."""
+    return reference.cached("queues", lambda: _rows(_QUEUES))

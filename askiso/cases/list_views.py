@@ -4,24 +4,21 @@ from urllib.parse import urlencode
 
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
+from askiso.cases import catalog
 from askiso.cases.blueprint import bp
 from askiso.cases.listing import SORTS, CaseFilters, company_scope, list_cases, my_scope
-from askiso.cases.models import STATUS_LABELS, RequestType
+from askiso.cases.models import STATUS_LABELS
 from askiso.core.access import login_required
-from askiso.core.database import generic_plan
-from askiso.extensions import db
 from askiso.visibility import active_memberships
 
 SORT_LABELS = {"updated": "Last update", "created": "Created", "number": "Number"}
-REQUEST_TYPE_CHOICES = generic_plan(select(RequestType.key, RequestType.name).order_by(RequestType.sort_order))
 assert set(SORT_LABELS) == set(SORTS)
 
 
 def _filter_choices(memberships):
     """The filter form's selects: (name, label, [(value, text)]); rendered by the list template."""
-    types = db.session.execute(REQUEST_TYPE_CHOICES).all()
+    types = [tuple(row) for row in catalog.request_type_names()]
     selects = [("status", "Status", [("", "Any status"), *STATUS_LABELS.items()])]
     if len(memberships) > 1:
         companies = [(str(m.participant_id), f"{m.participant_name} ({m.participant_code})") for m in memberships]

@@ -186,7 +186,7 @@ def create_case(actor, data, *, submitter=None, key_checked=False):
         return existing_submission(actor, data.submission_key, submitter)
     store_files(case, data.files, actor)
     record("case.created", actor, case=case, participant=participant, number=case.number, source=data.source)
-    signals.case_created.send(case, actor=actor, participant=participant)
+    signals.case_created.send(case, actor=actor, participant=participant, request_type=request_type)
     return case
 
 

@@ -13,7 +13,8 @@ _signals = Namespace()
 # sender: a new Case before it is inserted (no id yet); receivers may set its fields. kwargs: actor
 case_receiving = _signals.signal("case-receiving")
 # sender: the Case. kwargs: actor, participant (its company with .name and .code as the submission
-# had it: a Participant or a membership's company; None without one)
+# had it: a Participant or a membership's company; None without one), request_type (its request
+# type as the submission had it, a catalogue row with .name; absent: the case's own)
 case_created = _signals.signal("case-created")
 # sender: the Case. kwargs: actor, message
 message_added = _signals.signal("message-added")

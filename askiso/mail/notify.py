@@ -64,13 +64,15 @@ def case_subject(case, text):
 
 
 @signals.case_created.connect
-def send_receipt(case, actor=None, participant=None, **_):
+def send_receipt(case, actor=None, participant=None, request_type=None, **_):
     """Receipt to the submitter: the case number and the legal received time.
 
-    `participant`: the case's company as the submission had it (its name and
-    code), which spares a read of it; otherwise the case's own.
+    `participant` and `request_type`: the case's company and request type as
+    the submission had them (names, code), which spares reading them again;
+    otherwise the case's own.
     """
     company = participant if participant is not None else case.participant
+    kind = request_type if request_type is not None else case.request_type
     if case.submitter is not None:
         queue_email(
             "case_receipt",
@@ -79,6 +81,7 @@ def send_receipt(case, actor=None, participant=None, **_):
             "case_receipt",
             case=case,
             company=company,
+            request_type=kind,
         )
     submitter_id = case.submitter_id
     managers = [m.email for m in _company_subscribers(case) if m.is_active and m.id != submitter_id]
@@ -90,6 +93,7 @@ def send_receipt(case, actor=None, participant=None, **_):
             "case_company_new",
             case=case,
             company=company,
+            request_type=kind,
         )
 
 

@@ -7,7 +7,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from askiso.cams.models import Membership, Participant
-from askiso.cases.models import STATUS_LABELS, RequestType
+from askiso.cases import catalog
+from askiso.cases.models import STATUS_LABELS
 from askiso.extensions import db
 from askiso.search.query import MAX_QUERY
 
@@ -32,9 +33,7 @@ class SearchForm(FlaskForm):
     def __init__(self, viewer, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.viewer = viewer
-        types = db.session.execute(
-            select(RequestType.key, RequestType.name).order_by(RequestType.sort_order, RequestType.name)
-        )
+        types = catalog.request_type_names()
         self.request_type.choices = [SelectChoice("", "Any request type"), *[SelectChoice(k, n) for k, n in types]]
 
     def participant_codes(self):

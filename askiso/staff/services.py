@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 
 from askiso.auth.models import User
+from askiso.cases import catalog
 from askiso.cases import services as case_services
 from askiso.cases.models import PRIORITIES, Case, Queue
 from askiso.cases.services import CaseError, InvalidCase, NotAllowed, StaleCase
@@ -33,7 +34,7 @@ def staff_members():
 
 def active_queues():
     """Active queues by name: rows of id, key, name, description."""
-    return db.session.execute(_active_queues_statement()).all()
+    return catalog.active_queues()
 
 
 # Plain rows from statements built once: these lists fill a select on the busiest staff pages.
@@ -43,13 +44,6 @@ def _staff_members_statement():
         select(User.id, User.name, User.email, User.staff_role)
         .where(User.staff_role.isnot(None), User.is_active.is_(True))
         .order_by(User.name)
-    )
-
-
-@functools.cache
-def _active_queues_statement():
-    return generic_plan(
-        select(Queue.id, Queue.key, Queue.name, Queue.description).where(Queue.is_active.is_(True)).order_by(Queue.name)
     )
 
 

@@ -15,6 +15,7 @@ Receivers run inside the case service's transaction and only change the
 case (and its CaseClock row) in the session; they never commit or send.
 """
 
+from collections import namedtuple
 from datetime import UTC, datetime, time, timedelta
 from typing import NamedTuple
 
@@ -22,6 +23,7 @@ from sqlalchemy import and_, or_, select
 
 from askiso.cases import signals
 from askiso.cases.models import OPEN_STATUSES, Case
+from askiso.core import reference
 from askiso.core.timeutil import LOCAL_TZ, format_local, utcnow
 from askiso.extensions import db
 from askiso.staff.models import CaseClock, Holiday, ServiceLevelSettings
@@ -47,15 +49,31 @@ DEFAULTS = {
 # ---------------------------------------------------------------- settings
 
 
+class ServiceLevels(namedtuple("ServiceLevels", list(DEFAULTS))):
+    """The stored targets as read (immutable: kept per process by askiso/core/reference.py)."""
+
+    __slots__ = ()
+
+    def first_response_minutes(self, priority):
+        return getattr(self, f"{priority}_first_response_minutes", self.normal_first_response_minutes)
+
+
+_SETTINGS = select(*(getattr(ServiceLevelSettings, name) for name in DEFAULTS)).where(ServiceLevelSettings.id == 1)
+
+
+def _read_settings():
+    row = db.session.execute(_SETTINGS).first()
+    return ServiceLevels(*row) if row is not None else ServiceLevels(**DEFAULTS)
+
+
 def get_settings():
-    """The service-level settings row; unsaved defaults when none was stored."""
-    row = db.session.get(ServiceLevelSettings, 1)
-    return row if row is not None else ServiceLevelSettings(id=1, **DEFAULTS)
+    """The service-level targets (the defaults when none were stored)."""
+    return reference.cached("service_levels", _read_settings)
 
 
 def holiday_dates():
-    """Every configured holiday as a set of dates."""
-    return set(db.session.scalars(select(Holiday.day)))
+    """Every configured holiday as a frozenset of dates."""
+    return reference.cached("holidays", lambda: frozenset(db.session.scalars(select(Holiday.day))))
 
 
 # ---------------------------------------------------------------- arithmetic

@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from askiso.cams.models import Membership, Participant
-from askiso.cases.models import OPEN_STATUSES, PRIORITIES, STATUS_LABELS, STATUSES, Case, RequestType
+from askiso.cases import catalog
+from askiso.cases.models import OPEN_STATUSES, PRIORITIES, STATUS_LABELS, STATUSES, Case
 from askiso.cases.services import InvalidCase
 from askiso.core.access import staff_required
-from askiso.core.database import generic_plan
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.staff import caselist, services, sla
@@ -55,7 +55,6 @@ def home():
                            now=utcnow())
 
 
-_REQUEST_TYPE_CHOICES = generic_plan(select(RequestType.key, RequestType.name).order_by(RequestType.name))
 
 
 def _list_context(f):
@@ -63,7 +62,7 @@ def _list_context(f):
         "filters": f,
         "queues": services.active_queues(),
         "staff": services.staff_members(),
-        "request_types": db.session.execute(_REQUEST_TYPE_CHOICES).all(),
+        "request_types": catalog.request_type_names(by_name=True),
         "statuses": [("open", "Open (any)"), ("all", "All")] + [(s, STATUS_LABELS[s]) for s in STATUSES],
         "priorities": PRIORITIES,
         "sorts": caselist.SORTS,

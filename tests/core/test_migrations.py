@@ -154,3 +154,34 @@ def test_migrations_make_the_same_planner_statistics_as_the_models(empty_databas
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     assert migration.STATISTICS == statistics.STATISTICS and migration.DROP_STATISTICS == statistics.DROP_STATISTICS
+
+
+def test_migrations_make_the_reference_triggers_and_row_as_the_models(empty_database_url):
+    """The token of the kept reference data (askiso/core/reference.py) changes on a migrated database
+    too: its triggers and its row are made by the migration, and go with a downgrade."""
+    import importlib.util
+
+    from askiso.core import reference
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as conn:
+            names, dialect = _trigger_names(conn), conn.dialect.name
+            before = conn.scalar(text("SELECT token FROM reference_version WHERE id = 1"))
+            conn.execute(text("INSERT INTO topics (key, name, is_active, sort_order) VALUES ('x', 'X', true, 0)"))
+            after = conn.scalar(text("SELECT token FROM reference_version WHERE id = 1"))
+        assert before and after and before != after
+        downgrade(revision="base")
+        with db.engine.connect() as conn:
+            assert not {n for n in _trigger_names(conn) if n.startswith("reference_version")}
+        db.engine.dispose()
+    expected = {s.split()[2] for s in reference.TRIGGERS[dialect] if s.startswith("CREATE TRIGGER")}
+    assert len(expected) >= len(reference.TABLES) and expected <= names
+    path = os.path.join(app.extensions["migrate"].directory, "versions", "e8b1f0c4a7d2_reference_version.py")
+    spec = importlib.util.spec_from_file_location("reference_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    # A change to the triggers in the code needs a migration of its own.
+    assert (migration.TRIGGERS, migration.DROP_TRIGGERS, migration.BUMP) == (
+        reference.TRIGGERS, reference.DROP_TRIGGERS, reference.BUMP)

@@ -30,6 +30,7 @@ def test_receipt_reaches_the_submitter_with_number_time_and_threading(app, peopl
     company = f"{people.alpha.name} ({people.alpha.code})"  # from the submitter's membership
     assert f"Company:     {company}" in text
     assert case.number in body_html(msg) and company in body_html(msg)
+    assert "Request:     General question" in text and "General question" in body_html(msg)
     root = f"<case-{case.number}@askiso.local>"
     assert msg["In-Reply-To"] == root and root in msg["References"]
     assert msg["Message-ID"].strip().startswith(f"<case-{case.number}.")
@@ -105,6 +106,7 @@ def test_external_manager_gets_company_mail_only_when_chosen(app, people, smtp):
     assert len(got) == 2
     [notice] = [m["msg"] for m in got if "New case" in m["msg"]["Subject"]]
     assert f"A new case was filed for {people.alpha.name} ({people.alpha.code})." in body_text(notice)
+    assert "Request:     General question" in body_text(notice)
     # the beta manager opted in too, but never sees alpha's cases
     people.beta_manager.notification_prefs = {"company_cases": True}
     db.session.commit()
