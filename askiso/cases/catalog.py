@@ -4,6 +4,8 @@
 what admins have edited alone.
 """
 
+from types import MappingProxyType
+
 from sqlalchemy import select
 
 from askiso.cases.models import Queue, RequestType, Topic
@@ -163,7 +165,7 @@ _REQUEST_TYPES = (
     .order_by(RequestType.sort_order, RequestType.name)
 )
 _TOPICS = select(*Topic.__table__.columns).where(Topic.is_active.is_(True)).order_by(Topic.sort_order, Topic.name)
-_NAMES = select(RequestType.key, RequestType.name).order_by(RequestType.sort_order, RequestType.name)
+_NAMES = select(RequestType.key, RequestType.name, RequestType.id).order_by(RequestType.sort_order, RequestType.name)
 _QUEUES = (
     select(Queue.id, Queue.key, Queue.name, Queue.description).where(Queue.is_active.is_(True)).order_by(Queue.name)
 )
@@ -184,10 +186,17 @@ def active_request_type(key):
 
 
 def request_type_names(by_name=False):
-    """(key, name) of every request type, retired ones too (filters find their old cases): in the
-    catalogue's order, or by name."""
+    """Rows of key, name and id of every request type, retired ones too (filters find their old
+    cases): in the catalogue's order, or by name."""
     names = reference.cached("request_type_names", lambda: _rows(_NAMES))
     return tuple(sorted(names, key=lambda row: (row.name, row.key))) if by_name else names
+
+
+def request_type_names_by_id():
+    """{id: name} of every request type, retired ones too."""
+    return reference.cached(
+        "request_type_names_by_id", lambda: MappingProxyType({row.id: row.name for row in request_type_names()})
+    )
 
 
 def active_topics():

@@ -103,7 +103,9 @@ COLUMN_NAMES = [column.key for column in KEY_COLUMNS] + ["n"]
 
 
 @functools.cache
-def _submitted_statement():
+def submitted_statement():
+    """(status, number) of one person's kept counts: values submitter_id, participant_ids, with_inquiries
+    (see submitted_counts); listing.py adds the cases they follow to it in one statement."""
     return (
         select(CaseStatusCount.status, func.sum(CaseStatusCount.n))
         .where(
@@ -121,7 +123,7 @@ def submitted_counts(user_id, participant_ids, with_inquiries):
     """{status: number} of the cases `user_id` submitted in these participants (and, with
     `with_inquiries`, their general inquiries, which have no participant)."""
     values = {"submitter_id": user_id, "participant_ids": list(participant_ids), "with_inquiries": with_inquiries}
-    return _by_status(_submitted_statement(), values)
+    return _by_status(submitted_statement(), values)
 
 
 def _folded():

@@ -18,7 +18,7 @@ assert set(SORT_LABELS) == set(SORTS)
 
 def _filter_choices(memberships):
     """The filter form's selects: (name, label, [(value, text)]); rendered by the list template."""
-    types = [tuple(row) for row in catalog.request_type_names()]
+    types = [(row.key, row.name) for row in catalog.request_type_names()]
     selects = [("status", "Status", [("", "Any status"), *STATUS_LABELS.items()])]
     if len(memberships) > 1:
         companies = [(str(m.participant_id), f"{m.participant_name} ({m.participant_code})") for m in memberships]

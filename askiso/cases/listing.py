@@ -17,31 +17,48 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, or_, select, tuple_, union_all
 
 from askiso import visibility
 from askiso.auth.models import User
 from askiso.cams.models import Participant
-from askiso.cases.counts import participant_counts, submitted_counts
+from askiso.cases import catalog
+from askiso.cases.counts import participant_counts, submitted_statement
 from askiso.cases.models import STATUSES, Case, RequestType
 from askiso.extensions import db
 
 PAGE_SIZE = 25
-# What a list row shows, in one statement, as plain rows: the columns of the
-# table and the names of its company, submitter and request type (not the
-# description or field values, which a list never shows).
+# What a list row shows, in one statement: the columns of the table and the
+# submitter's name (not the description or field values, which a list never
+# shows). The company's code and name come from the viewer's memberships (every
+# case a list shows is in one of them), the request type's name from the kept
+# catalogue: two joins fewer to plan (PostgreSQL plans a list's statement for
+# its values each time: 0.72 -> 0.37 ms).
 ROW_COLUMNS = (
     Case.id, Case.number, Case.subject, Case.status, Case.participant_id, Case.submitter_id,
-    Case.created_at, Case.updated_at,
-    Participant.code.label("participant_code"), Participant.name.label("participant_name"),
-    User.name.label("submitter_name"), RequestType.name.label("request_type_name"),
+    Case.request_type_id, Case.created_at, Case.updated_at, User.name.label("submitter_name"),
 )
-ROW_FROM = (
-    Case.__table__.outerjoin(Participant, Participant.id == Case.participant_id)
-    .outerjoin(User, User.id == Case.submitter_id)
-    .outerjoin(RequestType, RequestType.id == Case.request_type_id)
-)
+ROW_FROM = Case.__table__.outerjoin(User, User.id == Case.submitter_id)
+
+
+class ListRow(NamedTuple):
+    """A row of a list as the page shows it."""
+
+    id: int
+    number: str
+    subject: str
+    status: str
+    participant_id: int | None
+    submitter_id: int | None
+    request_type_id: int
+    created_at: datetime
+    updated_at: datetime
+    submitter_name: str | None
+    participant_code: str | None
+    participant_name: str | None
+    request_type_name: str | None
 SORTS = {
     "updated": Case.updated_at,
     "created": Case.created_at,
@@ -238,12 +255,22 @@ def status_counts(scope, filters, values=None):
         members = scope.values["member_ids"]
         if filters.participant_id is not None:
             members = [i for i in members if i == filters.participant_id]
-        counts = submitted_counts(scope.values["viewer_id"], members, filters.participant_id is None)
+        # One statement: the kept counts of what they submitted, then a count of what they follow.
         followed = Scope("my-followed", scope.key, scope.groups[1:], scope.values)
         shape = _shape(followed, filters, False, False)
-        stmt = _kept(("counts", *shape), lambda: _counts_statement(followed, shape))
-        for status, n in db.session.execute(stmt, values or _values(scope, filters, None)).all():
-            counts[status] += n
+        stmt = _kept(
+            ("my-counts", *shape), lambda: union_all(submitted_statement(), _counts_statement(followed, shape))
+        )
+        values = {
+            **(values or _values(scope, filters, None)),
+            "submitter_id": scope.values["viewer_id"],
+            "participant_ids": members,
+            "with_inquiries": filters.participant_id is None,
+        }
+        counts = dict.fromkeys(STATUSES, 0)
+        for status, n in db.session.execute(stmt, values).all():
+            if status in counts:
+                counts[status] += int(n)
         return counts
     shape = _shape(scope, filters, False, False)
     stmt = _kept(("counts", *shape), lambda: _counts_statement(scope, shape))
@@ -262,10 +289,26 @@ def list_cases(viewer, scope, filters, cursor=None, page_size=PAGE_SIZE):
     counts = status_counts(scope, filters, values)
     shape = _shape(scope, filters, bool(filters.status), position is not None)
     stmt = _kept(("rows", page_size, *shape), lambda: _rows_statement(scope, shape, page_size))
-    rows = db.session.execute(stmt, values).all()
+    rows = _named(viewer, db.session.execute(stmt, values).all())
     next_cursor = encode_cursor(rows[page_size - 1], filters.sort) if len(rows) > page_size else None
     total = counts.get(filters.status, 0) if filters.status else sum(counts.values())
     return CasePage(rows[:page_size], counts, total, next_cursor, position is None)
+
+
+def _named(viewer, rows):
+    """The rows with their company's code and name and their request type's name."""
+    companies = {m.participant_id: (m.participant_code, m.participant_name)
+                 for m in visibility.active_memberships(viewer)}
+    missing = {r.participant_id for r in rows if r.participant_id is not None} - companies.keys()
+    if missing:  # not expected (a list shows cases of the viewer's companies), but never a wrong name
+        found = db.session.execute(select(Participant.id, Participant.code, Participant.name)
+                                   .where(Participant.id.in_(missing)))
+        companies.update((i, (code, name)) for i, code, name in found)
+    type_names = catalog.request_type_names_by_id()
+    return [
+        ListRow(*row, *companies.get(row.participant_id, (None, None)), type_names.get(row.request_type_id))
+        for row in rows
+    ]
 
 
 def encode_cursor(case, sort):

@@ -33,8 +33,8 @@ class SearchForm(FlaskForm):
     def __init__(self, viewer, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.viewer = viewer
-        types = catalog.request_type_names()
-        self.request_type.choices = [SelectChoice("", "Any request type"), *[SelectChoice(k, n) for k, n in types]]
+        types = [SelectChoice(t.key, t.name) for t in catalog.request_type_names()]
+        self.request_type.choices = [SelectChoice("", "Any request type"), *types]
 
     def participant_codes(self):
         """Codes offered as suggestions: the viewer's companies (all, for staff)."""

@@ -146,3 +146,35 @@ def test_list_query_count_does_not_grow_with_rows(people, client_for):
     _make(people, 8, actor=people.alpha_colleague)
     assert count_queries() == few
     assert db.session.scalar(db.select(db.func.count(Case.id))) == 10
+
+
+def _cells(html, number):
+    """The cells of the row of case `number`: {data-label: text}."""
+    import re
+
+    row = re.search(r'<tr[^>]*data-case="' + re.escape(number) + r'"[^>]*>(.*?)</tr>', html, re.S).group(1)
+    return {label: re.sub(r"<[^>]+>", "", text).strip()
+            for label, text in re.findall(r'<td data-label="([^"]+)">(.*?)</td>', row, re.S)}
+
+
+def test_rows_name_their_company_request_type_and_submitter(people, client_for):
+    """The company code (from the viewer's memberships) and request type name (from the catalogue) of
+    each row are its own, not another row's; a retired request type keeps its name on old cases."""
+    from askiso.cases.models import RequestType
+
+    alpha = new_case(people.both, people.alpha, subject="For alpha")
+    beta = new_case(people.both, people.beta, request_type="data_feeds", subject="For beta")
+    general = new_case(people.both, None, subject="No company")
+    retired = db.session.scalar(db.select(RequestType).where(RequestType.key == "data_feeds"))
+    retired.is_active = False
+    db.session.commit()
+    page = client_for(people.both).get("/cases").text
+    assert _cells(page, alpha.number)["Company"] == people.alpha.code
+    assert _cells(page, beta.number)["Company"] == people.beta.code
+    assert _cells(page, general.number)["Company"] == "General inquiry"
+    assert _cells(page, alpha.number)["Request type"] == "General question"
+    assert _cells(page, beta.number)["Request type"] == "Data feeds / web services access"
+    company = client_for(people.alpha_manager).get("/cases/company").text
+    assert _cells(company, alpha.number)["Submitted by"] == people.both.name
+    assert _cells(company, alpha.number)["Request type"] == "General question"
+    assert beta.number not in company
