@@ -11,6 +11,7 @@ from flask import current_app, request, session
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
+from askiso import visibility
 from askiso.auth.models import User, UserSession
 from askiso.core import reference
 from askiso.core.database import generic_plan
@@ -26,11 +27,13 @@ TOUCH_EVERY = timedelta(seconds=60)
 # Every signed-in request runs this: built once, so SQLAlchemy computes its
 # cache key once instead of on each request. The user comes in the same row
 # (load_user_from_session then finds it in the session's identity map), and
-# so does the token of the reference data (askiso/core/reference.py).
+# so do the token of the reference data (askiso/core/reference.py) and the
+# user's active memberships (askiso/visibility.py, memberships_column).
 @functools.cache
-def _open_session_statement():
+def _open_session_statement(dialect_name):
+    memberships = visibility.memberships_column(dialect_name, UserSession.user_id, UserSession)
     return generic_plan(
-        select(UserSession, reference.TOKEN)
+        select(UserSession, reference.TOKEN, memberships)
         .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
         .options(joinedload(UserSession.user))
     )
@@ -71,10 +74,12 @@ def current_session_row():
     token = session.get(SESSION_KEY)
     row = None
     if token:
-        found = db.session.execute(_open_session_statement(), {"token_hash": hash_token(token)}).first()
+        statement = _open_session_statement(db.session.get_bind().dialect.name)
+        found = db.session.execute(statement, {"token_hash": hash_token(token)}).first()
         if found is not None:
-            row, reference_token = found
+            row, reference_token, memberships = found
             reference.note_token(reference_token)
+            visibility.note_memberships(row.user_id, memberships)
         if row is not None and not _still_valid(row):
             end_session_row(row, "expired")
             db.session.commit()
