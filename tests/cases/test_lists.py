@@ -178,3 +178,28 @@ def test_rows_name_their_company_request_type_and_submitter(people, client_for):
     assert _cells(company, alpha.number)["Submitted by"] == people.both.name
     assert _cells(company, alpha.number)["Request type"] == "General question"
     assert beta.number not in company
+
+
+def test_only_unfiltered_my_cases_may_be_planned_once(people):
+    """PostgreSQL may keep one plan for a statement marked generic_plan (askiso/core/database.py):
+    only "my cases" without filters, whose plan is the submitter's index for anyone."""
+    from askiso.cases import listing
+    from askiso.cases.listing import company_scope
+    from askiso.core.database import GENERIC_PLAN
+
+    new_case(people.alpha_user, people.alpha)
+    db.session.commit()
+
+    def marked(viewer, scope, filters):
+        listing._KEPT.clear()
+        list_cases(viewer, scope, filters)
+        return {shape[0]: bool(stmt.get_execution_options().get(GENERIC_PLAN)) for shape, stmt in listing._KEPT.items()}
+
+    assert marked(people.alpha_user, my_scope(people.alpha_user), CaseFilters()) == {"my-counts": True, "rows": True}
+    # the tabs' counts leave the status filter out: the same counts as unfiltered
+    assert marked(people.alpha_user, my_scope(people.alpha_user), CaseFilters(status="new")) == {
+        "my-counts": True, "rows": False}
+    for filters in (CaseFilters(q="statement"), CaseFilters(request_type_key="x"),
+                    CaseFilters(participant_id=people.alpha.id)):
+        assert not any(marked(people.alpha_user, my_scope(people.alpha_user), filters).values()), filters
+    assert not any(marked(people.alpha_manager, company_scope(people.alpha_manager), CaseFilters()).values())
