@@ -18,6 +18,7 @@ Rules (DESIGN §1):
 
 import functools
 import json
+import unicodedata
 from typing import NamedTuple
 
 from flask import abort, current_app, has_request_context, request
@@ -170,9 +171,16 @@ def memberships_column(dialect_name, user_id, correlate):
     )
 
 
+def _name_key(name):
+    """A company name as people sort it: case and accents aside (Alpha, Ältere, beta)."""
+    plain = unicodedata.normalize("NFKD", name or "")
+    return "".join(c for c in plain if not unicodedata.combining(c)).casefold(), name or ""
+
+
 def _in_order(rows):
-    """By company name, then id (in Python, so that both ways of reading them agree on any database)."""
-    return tuple(sorted(rows, key=lambda m: (m.participant_name, m.participant_id)))
+    """By company name, then id: in Python, so that both ways of reading them (with the session row
+    and on their own) agree whatever the database's collation."""
+    return tuple(sorted(rows, key=lambda m: (*_name_key(m.participant_name), m.participant_id)))
 
 
 def note_memberships(user_id, value):

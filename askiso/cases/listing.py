@@ -60,6 +60,8 @@ class ListRow(NamedTuple):
     participant_code: str | None
     participant_name: str | None
     request_type_name: str | None
+
+
 SORTS = {
     "updated": Case.updated_at,
     "created": Case.created_at,
