@@ -2,14 +2,13 @@
 
 from datetime import timedelta
 
-from sqlalchemy import event
-
 from askiso.cases import services
 from askiso.cases.listing import CaseFilters, decode_cursor, list_cases, my_scope
 from askiso.cases.models import Case
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from tests.cases.helpers import new_case
+from tests.statements import recorded_statements
 
 
 def _rows(html):
@@ -131,13 +130,8 @@ def test_list_query_count_does_not_grow_with_rows(people, client_for):
     client = client_for(people.alpha_manager)
 
     def count_queries():
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements() as statements:
             assert client.get("/cases/company").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     _make(people, 2)

@@ -4,7 +4,6 @@ import io
 import re
 
 import pytest
-from sqlalchemy import event
 
 from askiso.cams.models import Membership
 from askiso.cases.catalog import REQUEST_TYPES
@@ -12,6 +11,7 @@ from askiso.cases.models import Attachment, Case, PendingUpload, RequestType
 from askiso.extensions import db
 from askiso.mail.models import OutboxEmail
 from tests.cases.helpers import PDF
+from tests.statements import recorded_statements
 
 VALID_FIELDS = {
     "registration_form": {"form_type": "Membership Applicant Questionnaire Section XVI"},
@@ -306,13 +306,8 @@ def test_a_request_type_withdrawn_after_the_page_was_shown_is_refused(people, cl
 def test_a_new_case_is_inserted_with_its_due_times(app, people, client_for):
     # Service levels set the due times before the INSERT: no UPDATE of the new case follows it.
     client = client_for(people.alpha_user)
-    statements = []
-    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements() as statements:
         response = post_new(client, form_data(people, "general_question"))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert response.status_code == 303
     case = db.session.scalar(db.select(Case))
     assert case.first_response_due_at is not None and case.resolution_due_at is not None

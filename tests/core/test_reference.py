@@ -9,7 +9,7 @@ rolled-back edit) and look at what the next page says.
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from askiso.cases import catalog
 from askiso.cases.models import Case, Queue, RequestType, Topic
@@ -19,6 +19,7 @@ from askiso.extensions import db
 from askiso.staff import sla
 from askiso.staff.models import Holiday, ServiceLevelSettings
 from tests.cases.test_submit import form_data, post_new
+from tests.statements import recorded_statements
 
 
 def _token():
@@ -28,13 +29,8 @@ def _token():
 
 def _statements(client, path):
     """The SQL of one request."""
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements() as seen:
         response = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert response.status_code == 200, path
     return seen, response.get_data(as_text=True)
 

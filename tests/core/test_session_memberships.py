@@ -7,13 +7,14 @@ a membership ended or a manager role taken away between two requests.
 
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from askiso import visibility
 from askiso.cams.models import Membership
 from askiso.extensions import db
 from tests.cases.helpers import new_case
 from tests.factories import add_member, make_participant, make_user
+from tests.statements import recorded_statements
 
 
 def _companies(page):
@@ -66,20 +67,14 @@ def test_memberships_read_with_the_session_equal_those_read_on_their_own(app, cl
     assert client.get("/cases").status_code == 200
     name = app.config["SESSION_COOKIE_NAME"]
     cookie = f"{name}={client.get_cookie(name).value}"
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        with app.test_request_context("/cases", headers={"Cookie": cookie}):
-            from flask import g
-            from flask_login import current_user
+    with recorded_statements() as seen, app.test_request_context("/cases", headers={"Cookie": cookie}):
+        from flask import g
+        from flask_login import current_user
 
-            g.pop("_login_user", None)  # the tests' app context outlives a request: load as a new one does
-            viewer = current_user._get_current_object()
-            assert viewer.id == person.id
-            with_session = visibility.active_memberships(viewer)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+        g.pop("_login_user", None)  # the tests' app context outlives a request: load as a new one does
+        viewer = current_user._get_current_object()
+        assert viewer.id == person.id
+        with_session = visibility.active_memberships(viewer)
     assert len(seen) == 1 and "user_sessions" in seen[0]
     visibility._forget_answers()
     with app.test_request_context("/"):
