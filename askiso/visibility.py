@@ -106,7 +106,12 @@ _PARTICIPANT = or_(
 _MANAGED = Case.participant_id.in_(MANAGED_IDS)
 _SUBMITTED = Case.submitter_id == VIEWER_ID
 _FOLLOWED = and_(Case.id.in_(_CONTACT_OF), or_(Case.submitter_id != VIEWER_ID, Case.submitter_id.is_(None)))
-_OWN_FOLLOWED = and_(_FOLLOWED, _PARTICIPANT)
+# A followed case within _PARTICIPANT, said without its ORs: the viewer is a contact (so the member
+# branch holds whoever submitted it) and not its submitter (so the own-inquiry branch cannot), and
+# managed companies are among the memberships; what is left is "in a company they belong to".
+# Said whole, the rule's repeated contact subquery and ORs hid from PostgreSQL that a follower's
+# cases are few: it scanned all cases (115 ms at 1,000,000 for a person following 2,000).
+_OWN_FOLLOWED = and_(_FOLLOWED, Case.participant_id.in_(MEMBER_IDS))
 _OWN_PARTICIPANT_GROUPS = (
     (
         # Read by the submitter's index in update order, whatever the participant...

@@ -6,7 +6,8 @@
 Sizes scale from --cases: participants = cases/1000, people = cases/50,
 messages = 5 per case on average. A few companies hold 50,000+ cases (at full
 size), with External Managers over them; conversations are long-tailed (some
-60 messages); a fifth of cases carry file metadata. Every person's password
+60 messages); a fifth of cases carry file metadata; one in twenty has a
+colleague of its company following it as a contact. Every person's password
 is bench.generate.PASSWORD; staff have a known TOTP secret (STAFF_TOTP).
 Writes bench-results/dataset.json describing the users the load driver signs
 in as. The database is the app's (DATABASE_URL, or instance/askiso.db).
@@ -262,18 +263,21 @@ class Generator:
             print(f"  {done:,} / {self.n_cases:,} cases", flush=True)
 
     def _insert_chunk(self, owners, types, first_id):
-        from askiso.cases.models import Attachment, Case, Message
+        from askiso.cases.models import Attachment, Case, CaseContact, Message
 
-        cases, messages, attachments = [], [], []
+        cases, messages, attachments, contacts = [], [], [], []
         for offset, pid in enumerate(owners):
             case_id = first_id + offset
             cases.append(self._case_row(case_id, pid, types))
             messages += self._message_rows(cases[-1])
             if self.rng.random() < 0.2:
                 attachments.append(self._attachment_row(cases[-1]))
+            if self.rng.random() < 0.05:
+                contacts += self._contact_rows(cases[-1])
         self.execute_batches(Case.__table__, cases)
         self.execute_batches(Message.__table__, messages)
         self.execute_batches(Attachment.__table__, attachments)
+        self.execute_batches(CaseContact.__table__, contacts)
 
     def _case_row(self, case_id, pid, types):
         rng = self.rng
@@ -329,6 +333,14 @@ class Generator:
                 }
             )
         return rows
+
+    def _contact_rows(self, case):
+        """A colleague of the submitter (same company) following the case, when there is one."""
+        colleague = self.rng.choice(self.members[case["participant_id"]])
+        if colleague == case["submitter_id"]:
+            return []
+        return [{"case_id": case["id"], "user_id": colleague, "added_by_id": case["submitter_id"],
+                 "added_at": case["received_at"]}]
 
     def _attachment_row(self, case):
         return {

@@ -197,3 +197,27 @@ def test_only_unfiltered_my_cases_may_be_planned_once(people):
                     CaseFilters(participant_id=people.alpha.id)):
         assert not any(marked(people.alpha_user, my_scope(people.alpha_user), filters).values()), filters
     assert not any(marked(people.alpha_manager, company_scope(people.alpha_manager), CaseFilters()).values())
+
+
+def test_a_contact_who_left_the_company_no_longer_sees_the_case_it_followed(people, client_for):
+    """Following a case is not a way in: once the contact's membership of the case's company ends,
+    the case leaves their list, their counts and their reach, though they still belong to another."""
+    from askiso.cams.models import Membership
+
+    followed = new_case(people.alpha_user, people.alpha, subject="Alpha dispute")
+    services.add_contact(followed, people.alpha_user, people.both)
+    own_beta = new_case(people.both, people.beta, subject="Beta question")
+    db.session.commit()
+    client = client_for(people.both)
+    page = client.get("/cases").text
+    assert followed.number in _rows(page) and own_beta.number in _rows(page)
+    assert 'data-count="all">2<' in page
+
+    membership = db.session.scalar(db.select(Membership).where(
+        Membership.user_id == people.both.id, Membership.participant_id == people.alpha.id))
+    membership.is_active = False
+    db.session.commit()
+    page = client.get("/cases").text
+    assert _rows(page) == [own_beta.number]
+    assert 'data-count="all">1<' in page
+    assert client.get(f"/cases/{followed.number}").status_code == 404
