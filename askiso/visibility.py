@@ -126,22 +126,24 @@ _OWN_PARTICIPANT_GROUPS = (
 )
 
 
+def _active_memberships_of(user_id, *columns):
+    """SELECT `columns` over the active memberships of `user_id` (a parameter or a column) and their
+    participants. By default a MembershipRow's columns, in its order."""
+    columns = columns or (Membership.participant_id, Membership.is_external_manager, Membership.is_security_admin,
+                          Participant.code, Participant.name, Participant.status)
+    return (
+        select(*columns)
+        .select_from(Membership)
+        .join(Participant, Participant.id == Membership.participant_id)
+        .where(Membership.user_id == user_id, Membership.is_active.is_(True))
+    )
+
+
 @functools.cache
 def _active_memberships_statement():
     # Built on first use: joins at import time would configure the mappers before every model is imported.
-    return generic_plan(
-        select(
-            Membership.participant_id,
-            Membership.is_external_manager,
-            Membership.is_security_admin,
-            Participant.code.label("participant_code"),
-            Participant.name.label("participant_name"),
-            Participant.status.label("participant_status"),
-        )
-        .join(Participant, Participant.id == Membership.participant_id)
-        .where(Membership.user_id == VIEWER_ID, Membership.is_active.is_(True))
-        .order_by(Participant.name, Participant.id)
-    )
+    # Unordered: _in_order sorts the rows.
+    return generic_plan(_active_memberships_of(VIEWER_ID))
 
 
 class MembershipRow(NamedTuple):
@@ -164,16 +166,8 @@ def memberships_column(dialect_name, user_id, correlate):
         (func.json_build_array, func.json_agg) if dialect_name == "postgresql"
         else (func.json_array, func.json_group_array)
     )
-    columns = (Membership.participant_id, Membership.is_external_manager, Membership.is_security_admin,
-               Participant.code, Participant.name, Participant.status)
-    return (
-        select(aggregate(array(*columns)))
-        .select_from(Membership)
-        .join(Participant, Participant.id == Membership.participant_id)
-        .where(Membership.user_id == user_id, Membership.is_active.is_(True))
-        .correlate(correlate)
-        .scalar_subquery()
-    )
+    rows = _active_memberships_of(user_id).selected_columns
+    return _active_memberships_of(user_id, aggregate(array(*rows))).correlate(correlate).scalar_subquery()
 
 
 def _name_key(name):

@@ -96,10 +96,9 @@ def _after_create(target, connection, **kw):
     create_triggers(connection)
 
 
-# The token as a column: the session statement selects it beside the session row.
-TOKEN = select(ReferenceVersion.token).where(ReferenceVersion.id == ROW_ID).scalar_subquery()
-
+# The token: read on its own (_request_token), or as a column beside the session row (TOKEN).
 _TOKEN_STATEMENT = select(ReferenceVersion.token).where(ReferenceVersion.id == ROW_ID)
+TOKEN = _TOKEN_STATEMENT.scalar_subquery()
 _TOKEN_KEY = "askiso.reference_token"
 _DIRTY_KEY = "askiso.reference_changed"
 _UNREAD = object()

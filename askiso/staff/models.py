@@ -64,9 +64,6 @@ class ServiceLevelSettings(db.Model):
     reminder_days: Mapped[int] = mapped_column(default=5)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    def first_response_minutes(self, priority):
-        return getattr(self, f"{priority}_first_response_minutes", self.normal_first_response_minutes)
-
 
 class CaseClock(db.Model):
     """The service-level pause of a case while it waits on the participant.
