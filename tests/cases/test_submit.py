@@ -6,10 +6,10 @@ import re
 import pytest
 
 from askiso.cams.models import Membership
-from askiso.cases.catalog import REQUEST_TYPES
 from askiso.cases.models import Attachment, Case, PendingUpload, RequestType
 from askiso.extensions import db
 from askiso.mail.models import OutboxEmail
+from tests.catalogue import REQUEST_TYPES
 from tests.cases.helpers import PDF
 from tests.statements import recorded_statements
 
