@@ -9,8 +9,8 @@ from askiso.cams.models import Membership
 from askiso.cases.models import Attachment, Case, PendingUpload, RequestType
 from askiso.extensions import db
 from askiso.mail.models import OutboxEmail
-from tests.catalogue import REQUEST_TYPES
 from tests.cases.helpers import PDF
+from tests.catalogue import REQUEST_TYPES
 from tests.statements import recorded_statements
 
 VALID_FIELDS = {
