@@ -17,8 +17,8 @@ from askiso.core.seeding import SeededRow, add_missing, seeded_ids
 from askiso.extensions import db
 from askiso.staff import admin
 from askiso.staff.models import ServiceLevelSettings
-from tests.catalogue import catalogue_migration
 from tests.cases.helpers import PDF
+from tests.catalogue import catalogue_migration
 
 PASSWORD = "correct horse battery staple 2026"
 SAMPLES = {"text": "Alpha", "textarea": "Details of the request.", "phone": "6175550100",
