@@ -1,5 +1,7 @@
-"""reference catalogue: queues, topics, request types and service-level targets (DESIGN §2), and the
-seeded_rows ledger that keeps any later seeding from undoing an admin's edit
+"""reference catalogue: the seeded queues, topics, request types and service-level targets, with the seeded_rows ledger
+
+The ledger keeps any later seeding from undoing an admin's edit (askiso/core/seeding.py;
+docs/operations.md, "Reference data"). The catalogue is described in docs/product.md.
 
 Revision ID: a4c2e9f7b1d3
 Revises: e8b1f0c4a7d2
