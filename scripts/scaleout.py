@@ -173,7 +173,7 @@ class Shape:
         self.create_database()
         env = self.app_env(state["secret_key"], state["key_prefix"])
         self.flask(env, "db", "upgrade")
-        self.flask(env, "demo", "load")
+        self.flask(env, "demo", "load", "--force")  # a throwaway trial database in the production shape
         self.write_nginx_conf()
         return state
 
