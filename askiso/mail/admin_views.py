@@ -38,7 +38,8 @@ def admin_retry(email_id):
         db.session.commit()
         flash(f"Email #{row.id} to {', '.join(row.recipients)} will be sent again now.", "success")
     else:
-        flash("That email was already sent.", "info")
+        flash("That email was already sent." if row.status == "sent" else
+              "A mail worker is sending that email right now; it is not sent again.", "info")
     return redirect(url_for("mail.admin_outbox", view=request.form.get("view", "problems")))
 
 

@@ -30,6 +30,8 @@ class OutboxEmail(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column()
+    # The claim (host:pid:random) whose lease is in locked_until: only it renews or sends the row.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column()
     # When staff last pressed "retry now": the give-up window restarts there.
