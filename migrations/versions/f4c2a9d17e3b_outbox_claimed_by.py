@@ -1,7 +1,7 @@
 """outbox_emails.claimed_by: the claim whose (short, renewed) lease holds the row
 
 Revision ID: f4c2a9d17e3b
-Revises: e8b1f0c4a7d2
+Revises: a4c2e9f7b1d3
 Create Date: 2026-12-02 21:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f4c2a9d17e3b'
-down_revision = 'e8b1f0c4a7d2'
+down_revision = 'a4c2e9f7b1d3'
 branch_labels = None
 depends_on = None
 
