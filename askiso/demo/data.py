@@ -85,9 +85,10 @@ def load_participants():
 
 from askiso.cases.catalog import seed_catalog  # noqa: E402
 from askiso.cases.demo import load_cases  # noqa: E402
+from askiso.obligations.demo import load_obligations  # noqa: E402
 from askiso.staff.demo import load_staff_workspace  # noqa: E402
 
-LOADERS = [seed_catalog, load_staff, load_participants, load_cases, load_staff_workspace]
+LOADERS = [seed_catalog, load_staff, load_participants, load_cases, load_staff_workspace, load_obligations]
 
 
 def load_demo():

@@ -87,7 +87,8 @@ class ObligationReminder(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     obligation_participant_id: Mapped[int] = mapped_column(
-        ForeignKey("obligation_participants.id", ondelete="CASCADE")
+        # Named here: the convention's name would pass PostgreSQL's 63 characters.
+        ForeignKey("obligation_participants.id", ondelete="CASCADE", name="fk_obligation_reminders_row")
     )
     point: Mapped[str] = mapped_column(String(40))
     recipient_count: Mapped[int] = mapped_column(default=0)
