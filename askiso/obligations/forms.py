@@ -54,7 +54,7 @@ class ReturnForm(FlaskForm):
 
 
 class AttributesForm(FlaskForm):
-    attributes = StringField("Attributes (comma-separated)", validators=[Optional(), Length(max=1000)])
+    attributes = StringField("Attributes (separated by semicolons)", validators=[Optional(), Length(max=1000)])
 
 
 class ButtonForm(FlaskForm):

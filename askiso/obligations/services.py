@@ -28,7 +28,9 @@ from askiso.staff.sla import DAY_END
 NAME_MAX = 200
 REASON_MAX = 5000
 ATTRIBUTE_MAX = 80
-_ATTRIBUTE = re.compile(r"^[^\x00-\x1f,]{1,80}$")
+_ATTRIBUTE = re.compile(r"^[^\x00-\x1f;]{1,80}$")
+# Attributes are separated by semicolons or new lines: names such as "over 1,000 MW/month" hold commas.
+_ATTRIBUTE_SEPARATORS = re.compile(r"[;\r\n]+")
 
 
 class ObligationError(Exception):
@@ -133,9 +135,9 @@ def attributes_by_participant():
 
 
 def set_attributes(actor, participant, text):
-    """Replace a participant's attributes with the comma-separated names in `text` (audited)."""
+    """Replace a participant's attributes with the names in `text`, separated by semicolons (audited)."""
     names = []
-    for part in (text or "").split(","):
+    for part in _ATTRIBUTE_SEPARATORS.split(text or ""):
         part = " ".join(part.split())
         if part and part not in names:
             if not _ATTRIBUTE.fullmatch(part):
