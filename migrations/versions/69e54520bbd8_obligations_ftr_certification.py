@@ -108,9 +108,10 @@ def _seed_ftr_certification():
     due_day = date(today.year, 4, 30) if today <= date(today.year, 4, 30) else date(today.year + 1, 4, 30)
     due_at = datetime.combine(due_day, time(17, 0), tzinfo=LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
     obligations = sa.table(
-        "obligations", sa.column("name"), sa.column("request_type_id"), sa.column("due_at"),
-        sa.column("reminder_days", sa.JSON), sa.column("remind_when_overdue"), sa.column("description"),
-        sa.column("created_at"),
+        "obligations", sa.column("name", sa.String), sa.column("request_type_id", sa.Integer),
+        sa.column("due_at", sa.DateTime), sa.column("reminder_days", sa.JSON),
+        sa.column("remind_when_overdue", sa.Boolean), sa.column("description", sa.Text),
+        sa.column("created_at", sa.DateTime),
     )
     op.bulk_insert(obligations, [{
         "name": f"FTR annual risk-management certification {due_day.year} (Attachment 5)",
