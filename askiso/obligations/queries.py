@@ -4,7 +4,7 @@ import csv
 import io
 from typing import NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from askiso.cams.models import Participant
 from askiso.cases.models import Case, RequestType
@@ -13,7 +13,7 @@ from askiso.extensions import db
 from askiso.obligations.models import OUTSTANDING, STATES, Obligation, ObligationParticipant
 from askiso.obligations.services import shown_state
 from askiso.staff.sla import describe_due
-from askiso.visibility import active_memberships, can_view_case
+from askiso.visibility import active_memberships, can_view_case, case_clause
 
 # ---------------------------------------------------------------- staff
 
@@ -40,12 +40,15 @@ class StaffRow(NamedTuple):
     state: str
 
 
-def staff_rows(obligation, state="", q=""):
-    """The obligation's participants with state (as shown), case number and last reminder; filtered."""
+def staff_rows(viewer, obligation, state="", q=""):
+    """The obligation's participants with state (as shown), case number and last reminder; filtered.
+
+    The case number only when the viewer may see the case (agents restricted to their queues).
+    """
     stmt = (
         select(ObligationParticipant, Participant, Case.number)
         .join(Participant, Participant.id == ObligationParticipant.participant_id)
-        .outerjoin(Case, Case.id == ObligationParticipant.case_id)
+        .outerjoin(Case, and_(Case.id == ObligationParticipant.case_id, case_clause(viewer)))
         .where(ObligationParticipant.obligation_id == obligation.id)
         .order_by(Participant.code)
     )
@@ -64,12 +67,12 @@ def staff_csv(obligation, rows):
     writer = csv.writer(out)
     writer.writerow(["obligation", "due", "participant_code", "participant_name", "state", "case", "filed_at",
                      "last_reminder_at", "returned_reason"])
+    stamp = "%Y-%m-%d %H:%M %Z"
     for r in rows:
         writer.writerow([
-            obligation.name, format_local(obligation.due_at, "%Y-%m-%d %H:%M %Z"), r.participant.code,
-            _safe_cell(r.participant.name), r.state, r.case_number or "",
-            format_local(r.row.filed_at, "%Y-%m-%d %H:%M %Z"), format_local(r.row.last_reminder_at, "%Y-%m-%d %H:%M %Z"),
-            _safe_cell(r.row.returned_reason or ""),
+            _safe_cell(obligation.name), format_local(obligation.due_at, stamp), r.participant.code,
+            _safe_cell(r.participant.name), r.state, r.case_number or "", format_local(r.row.filed_at, stamp),
+            format_local(r.row.last_reminder_at, stamp), _safe_cell(r.row.returned_reason or ""),
         ])
     return out.getvalue()
 

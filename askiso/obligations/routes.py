@@ -143,7 +143,7 @@ def _render_show(obligation, add_form=None, status=200):
     add_form = add_form or ParticipantsForm(formdata=None)
     _fill_choices(add_form)
     return render_template(
-        "obligations/show.html", obligation=obligation, rows=queries.staff_rows(obligation, state, q),
+        "obligations/show.html", obligation=obligation, rows=queries.staff_rows(current_user, obligation, state, q),
         state=state, q=q, labels=STATE_LABELS, add_form=add_form, button=ButtonForm(),
         outstanding=OUTSTANDING,
     ), status
@@ -162,7 +162,7 @@ def export(obligation_id):
     """The participants as shown (same filters) as CSV."""
     obligation = _obligation_or_404(obligation_id)
     state = request.args.get("state", "") if request.args.get("state") in STATE_LABELS else ""
-    rows = queries.staff_rows(obligation, state, request.args.get("q", ""))
+    rows = queries.staff_rows(current_user, obligation, state, request.args.get("q", ""))
     return Response(queries.staff_csv(obligation, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="obligation-{obligation.id}.csv"'})
 

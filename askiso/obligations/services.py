@@ -141,7 +141,8 @@ def set_attributes(actor, participant, text):
         part = " ".join(part.split())
         if part and part not in names:
             if not _ATTRIBUTE.fullmatch(part):
-                raise ObligationError({"attributes": f"“{part[:40]}” is too long (at most {ATTRIBUTE_MAX} characters)."})
+                too_long = f"“{part[:40]}”: at most {ATTRIBUTE_MAX} characters, no control characters."
+                raise ObligationError({"attributes": too_long})
             names.append(part)
     current = {a.name: a for a in db.session.scalars(
         select(ParticipantAttribute).where(ParticipantAttribute.participant_id == participant.id))}

@@ -127,3 +127,17 @@ def test_add_participants_later_by_attribute(app, people, client_for):
     assert row_of(obligation, people.beta).state == "open"
     too_long = client.post(f"/staff/obligations/attributes/{people.beta.id}", data={"attributes": "x" * 90})
     assert too_long.status_code == 400 and "x" * 90 in too_long.text
+
+
+def test_an_agent_restricted_to_other_queues_does_not_see_the_case_number(app, people, client_for):
+    obligation = make_obligation([people.alpha])
+    case = file_certification(people.alpha_user, people.alpha)
+    app.config["STAFF_RESTRICT_TO_QUEUES"] = True
+    try:
+        client = client_for(people.agent)  # in no queue: the certification's credit queue is not theirs
+        page = client.get(f"/staff/obligations/{obligation.id}")
+        export = client.get(f"/staff/obligations/{obligation.id}.csv")
+    finally:
+        app.config["STAFF_RESTRICT_TO_QUEUES"] = False
+    assert 'data-state="filed"' in page.text and case.number not in page.text and case.number not in export.text
+    assert case.number in client_for(people.supervisor).get(f"/staff/obligations/{obligation.id}").text
