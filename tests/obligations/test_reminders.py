@@ -123,3 +123,37 @@ def test_configured_reminder_days(app, people):
     assert obligation.reminder_days == [3]
     assert reminders.run_reminders(_at(obligation, -timedelta(days=4))).sent == []
     assert reminders.run_reminders(_at(obligation, -timedelta(days=2))).sent == [("ALPHA", "3d")]
+
+
+def test_two_runners_at_the_same_time_send_once(app, people, obligation):
+    """Runner one has inserted the reminder and not committed; runner two (another thread and
+    connection) tries the same point. Whichever order the threads run in, runner two must wait for
+    runner one's commit and then send nothing."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    now = _at(obligation, -timedelta(days=20))
+    [(row_id, point)] = reminders.due_reminders(now)
+    db.session.commit()
+    first = Session(db.engine)
+    first.add(ObligationReminder(obligation_participant_id=row_id, point=point, sent_at=now))
+    first.flush()  # holds the unique key (PostgreSQL) or the write lock (SQLite) until it commits
+    outcome = {}
+
+    def second_runner():
+        with app.app_context():
+            try:
+                outcome["reminder"] = reminders.send_reminder(row_id, point, now)
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=second_runner)
+    thread.start()
+    first.commit()
+    first.close()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and outcome == {"reminder": None}
+    assert outbox() == []
+    assert db.session.scalar(select(func.count(ObligationReminder.id))) == 1
