@@ -35,3 +35,26 @@ def test_bad_input_creates_nothing(app, people, runner):
         result = runner.invoke(args=["obligations", "create", *args])
         assert result.exit_code != 0 and message in result.output, result.output
     assert db.session.scalar(select(Obligation)) is None
+
+
+def test_done_when_cli_obligation_reminds_only_its_company_once_and_a_filing_files_it(app, people, runner, client):
+    """The issue's "done when": created from the CLI, reminded by `remind` run twice, filed by a certification."""
+    from datetime import timedelta
+
+    from askiso.core.timeutil import to_local, utcnow
+    from tests.api.conftest import make_token
+    from tests.obligations.helpers import file_certification, outbox
+
+    due = (to_local(utcnow()).date() + timedelta(days=5)).isoformat()
+    created = runner.invoke(args=["obligations", "create", "--request-type", "ftr_certification", "--due", due,
+                                  "--participant", "ALPHA", "--name", "FTR certification"])
+    assert created.exit_code == 0, created.output
+    for _ in range(2):
+        assert runner.invoke(args=["obligations", "remind"]).exit_code == 0
+    assert sorted(outbox()) == ["meg.manager@alpha.test", "sara.admin@alpha.test"]
+    case = file_certification(people.alpha_user, people.alpha)
+    headers = {"Authorization": f"Bearer {make_token(people.alpha_user)}"}
+    [item] = client.get("/api/v1/obligations", headers=headers).json["items"]
+    assert (item["state"], item["case"]) == ("filed", case.number)
+    assert runner.invoke(args=["obligations", "remind"]).exit_code == 0
+    assert len(outbox()) == 2  # filed: no more reminders
