@@ -165,20 +165,26 @@ def notify_returned(row):
     )
 
 
+def run_once(app):
+    """One round of the background thread, in its own app context; a failure is logged, never raised."""
+    with app.app_context():
+        try:
+            return run_reminders()
+        except Exception:  # keep the thread alive; the next round tries again
+            db.session.rollback()
+            app.logger.exception("obligation reminders failed")
+            return None
+        finally:
+            db.session.remove()
+
+
 def start_background_reminders(app, interval=300.0):
     """Embedded default: a daemon thread in the web process runs the reminders every `interval` seconds."""
     stop = threading.Event()
 
     def run():
         while not stop.wait(interval):
-            with app.app_context():
-                try:
-                    run_reminders()
-                except Exception:  # keep the thread alive; the next round tries again
-                    db.session.rollback()
-                    app.logger.exception("obligation reminders failed")
-                finally:
-                    db.session.remove()
+            run_once(app)
 
     thread = threading.Thread(target=run, name="obligation-reminders", daemon=True)
     thread.start()

@@ -157,3 +157,28 @@ def test_two_runners_at_the_same_time_send_once(app, people, obligation):
     assert not thread.is_alive() and outcome == {"reminder": None}
     assert outbox() == []
     assert db.session.scalar(select(func.count(ObligationReminder.id))) == 1
+
+
+def test_the_background_round_sends_and_survives_a_failure(app, people, monkeypatch):
+    make_obligation([people.alpha], days=5)
+    result = reminders.run_once(app)
+    assert result.sent == [("ALPHA", "7d")]
+    assert sorted(outbox()) == ALPHA_TOLD
+
+    def broken(now=None):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(reminders, "run_reminders", broken)
+    assert reminders.run_once(app) is None  # logged, not raised: the thread lives on
+
+
+def test_the_thread_starts_with_the_embedded_default_only(app):
+    from askiso import create_app
+
+    on = create_app("development", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                    OBLIGATIONS_REMIND_IN_PROCESS=True)
+    off = create_app("development", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                     OBLIGATIONS_REMIND_IN_PROCESS=False)
+    names = lambda a: [f.__name__ for f in a.before_request_funcs.get(None, [])]  # noqa: E731
+    assert "_start_obligation_reminders" in names(on)
+    assert "_start_obligation_reminders" not in names(off)
