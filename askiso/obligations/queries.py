@@ -99,6 +99,7 @@ class DueRow(NamedTuple):
     participant_name: str
     countdown: str
     due_local: str
+    description: str
 
 
 def obligations_for(viewer, participant_id=None, outstanding_only=False):
@@ -127,7 +128,7 @@ def obligations_for(viewer, participant_id=None, outstanding_only=False):
         result.append(DueRow(
             obligation.name, key, type_name, obligation.due_at, shown_state(row, obligation.due_at, now),
             _visible_number(viewer, row), row.participant_id, company.participant_code, company.participant_name,
-            describe_due(obligation.due_at, now), format_local(obligation.due_at),
+            describe_due(obligation.due_at, now), format_local(obligation.due_at), obligation.description or "",
         ))
     return result
 

@@ -212,13 +212,6 @@ def add_participants(actor, obligation, participants):
     return len(added)
 
 
-def remove_participant(actor, row):
-    """Take a participant off an obligation (audited)."""
-    record("obligation.participant_removed", actor, participant=row.participant, obligation=row.obligation_id)
-    db.session.delete(row)
-    db.session.flush()
-
-
 # ---------------------------------------------------------------- filing, accepting, returning
 
 
