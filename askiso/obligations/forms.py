@@ -30,7 +30,7 @@ class ParticipantsForm(FlaskForm):
         "Participants", coerce=int, option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
         validate_choice=False,
     )
-    codes_csv = FileField("Participant codes from a CSV file (a `code` column, or codes in the first column)")
+    codes_csv = FileField("Participant codes from a CSV file (a “code” column, or codes in the first column)")
     attribute = SelectField("All participants with the attribute", validate_choice=False)
 
 
