@@ -175,10 +175,10 @@ def test_the_background_round_sends_and_survives_a_failure(app, people, monkeypa
 def test_the_thread_starts_with_the_embedded_default_only(app):
     from askiso import create_app
 
-    on = create_app("development", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                    OBLIGATIONS_REMIND_IN_PROCESS=True)
-    off = create_app("development", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                     OBLIGATIONS_REMIND_IN_PROCESS=False)
+    # The test configuration with TESTING off (a development app would switch the shared limiter on).
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    on = create_app("testing", SQLALCHEMY_DATABASE_URI=url, TESTING=False, OBLIGATIONS_REMIND_IN_PROCESS=True)
+    off = create_app("testing", SQLALCHEMY_DATABASE_URI=url, TESTING=False, OBLIGATIONS_REMIND_IN_PROCESS=False)
     names = lambda a: [f.__name__ for f in a.before_request_funcs.get(None, [])]  # noqa: E731
     assert "_start_obligation_reminders" in names(on)
     assert "_start_obligation_reminders" not in names(off)
