@@ -58,6 +58,12 @@ class Config:
     # When set, mail whose Authentication-Results from this host say dmarc=fail is refused.
     MAIL_TRUSTED_AUTHSERV_ID = os.environ.get("MAIL_TRUSTED_AUTHSERV_ID")
 
+    # Obligations (askiso/obligations): default reminder days before the due time, and the
+    # embedded default's reminder thread (0 when cron runs `flask --app wsgi obligations remind`).
+    OBLIGATION_REMINDER_DAYS = os.environ.get("OBLIGATION_REMINDER_DAYS", "30,14,7,1")
+    OBLIGATIONS_REMIND_IN_PROCESS = _bool("OBLIGATIONS_REMIND_IN_PROCESS", not os.environ.get("MAIL_SERVER"))
+    OBLIGATIONS_REMIND_INTERVAL = _int("OBLIGATIONS_REMIND_INTERVAL", 300)
+
     # Where the app says it lives, for links in emails.
     EXTERNAL_URL = os.environ.get("ASKISO_EXTERNAL_URL", "http://127.0.0.1:5000")
 
@@ -126,6 +132,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     WTF_CSRF_ENABLED = False
     MAIL_SEND_IN_PROCESS = False
+    OBLIGATIONS_REMIND_IN_PROCESS = False
     RATELIMIT_ENABLED = False
     # Cheap hashing keeps the suite fast; production uses argon2-cffi's defaults.
     ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}

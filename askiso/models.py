@@ -20,6 +20,12 @@ from askiso.cases.models import (  # noqa: F401
 from askiso.inquiries.models import InquiryContact, PendingInquiry, TrackingLink  # noqa: F401
 from askiso.mail.models import InboundEmail, OutboxEmail  # noqa: F401
 from askiso.mail.suppression import EmailSuppression  # noqa: F401
+from askiso.obligations.models import (  # noqa: F401
+    Obligation,
+    ObligationParticipant,
+    ObligationReminder,
+    ParticipantAttribute,
+)
 from askiso.staff.models import (  # noqa: F401
     CannedResponse,
     CaseClock,

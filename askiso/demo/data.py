@@ -103,9 +103,10 @@ def _ensure_membership(user, participant, roles):
 
 
 from askiso.cases.demo import load_cases  # noqa: E402
+from askiso.obligations.demo import load_obligations  # noqa: E402
 from askiso.staff.demo import load_staff_workspace  # noqa: E402
 
-LOADERS = [load_staff, load_participants, load_cases, load_staff_workspace]
+LOADERS = [load_staff, load_participants, load_cases, load_staff_workspace, load_obligations]
 
 
 def has_accounts():
