@@ -11,7 +11,7 @@ from askiso import create_app
 from askiso.extensions import db
 from askiso.obligations.demo import next_april_30
 from askiso.obligations.models import Obligation, ObligationParticipant
-from tests.core.test_migrations import empty_database_url  # noqa: F401  (the fixture)
+from tests.core.conftest import empty_database_url  # noqa: F401  (the fixture)
 
 REVISION = "69e54520bbd8"
 
@@ -20,11 +20,7 @@ def test_migration_seeds_the_ftr_certification_and_demo_adds_participants(empty_
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
         before = ScriptDirectory(app.extensions["migrate"].directory).get_revision(REVISION).down_revision
-        upgrade(revision=before)
-        from askiso.cases.catalog import seed_catalog
-
-        seed_catalog()
-        db.session.commit()
+        upgrade(revision=before)  # the catalogue's data migration comes before
         upgrade(revision=REVISION)
         [obligation] = db.session.scalars(select(Obligation)).all()
         due_day = next_april_30()
