@@ -1,5 +1,6 @@
 """Sign-in, second factor, sign-out, and the emailed password and address links."""
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -25,9 +26,15 @@ RESET_SENT = (
 ENROLMENT_PREFIXES = ("auth.", "account.")
 
 
+# Control characters (CR/LF would split the Location header; tabs and newlines are dropped by
+# URL parsers, so "/\t/evil.example" reads as "//evil.example") and backslashes (read as "/")
+# make a target unsafe whatever else it says.
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
 def safe_next(target):
-    """Only same-site relative paths are followed after sign-in."""
-    if not target:
+    """Only same-site relative paths are followed after sign-in; anything else means home."""
+    if not target or _UNSAFE_IN_NEXT.search(target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
