@@ -12,7 +12,9 @@ from askiso.mail.routes import bp
 from askiso.mail.sender import retry_now
 
 PAGE = 100
-OUTBOX_VIEWS = {"problems": ("pending", "sending", "failed"), "failed": ("failed",), "sent": ("sent",)}
+OUTBOX_VIEWS = {
+    "problems": ("pending", "sending", "failed"), "failed": ("failed",), "sent": ("sent",), "dropped": ("dropped",),
+}
 
 
 @bp.route("/staff/mail/outbox")
@@ -38,7 +40,7 @@ def admin_retry(email_id):
         db.session.commit()
         flash(f"Email #{row.id} to {', '.join(row.recipients)} will be sent again now.", "success")
     else:
-        flash("That email was already sent.", "info")
+        flash("That email was already sent, or dropped because its recipient may no longer see the case.", "info")
     return redirect(url_for("mail.admin_outbox", view=request.form.get("view", "problems")))
 
 

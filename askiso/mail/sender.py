@@ -27,6 +27,7 @@ from sqlalchemy import or_, select, update
 
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db, mail
+from askiso.mail.case_mail import withhold_if_access_ended
 from askiso.mail.models import OutboxEmail
 
 LEASE = timedelta(minutes=5)
@@ -74,6 +75,8 @@ def send_pending(limit=BATCH):
     """Deliver one batch; returns (sent, failed) counts."""
     sent = failed = 0
     for row in claim_batch(limit):
+        if withhold_if_access_ended(row):  # the recipient may no longer see the case: "dropped"
+            continue
         try:
             deliver(row)
         except Exception as exc:  # any delivery failure is recorded and retried
@@ -116,8 +119,8 @@ def _record_failure(row, exc):
 
 
 def retry_now(row):
-    """Staff asked to try a pending or failed email again at once."""
-    if row.status == "sent":
+    """Staff asked to try a pending or failed email again at once (never a sent or dropped one)."""
+    if row.status in ("sent", "dropped"):
         return False
     row.status = "pending"
     row.next_attempt_at = utcnow()
