@@ -5,6 +5,7 @@ event and flushes; the view commits. Failures come back as a field name and a
 message for the form, never as an exception.
 """
 
+from askiso.api.tokens import revoke_all_tokens
 from askiso.audit.services import record
 from askiso.auth import tokens, totp
 from askiso.auth.invitations import external_link
@@ -14,7 +15,6 @@ from askiso.auth.policy import password_problems
 from askiso.auth.services import notify_password_changed, set_password
 from askiso.auth.sessions import current_session_row, end_all_sessions, end_session_row
 from askiso.extensions import db
-from askiso.api.tokens import revoke_all_tokens
 from askiso.mail.services import queue_email
 
 WRONG_PASSWORD = "That is not your current password."
