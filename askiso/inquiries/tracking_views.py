@@ -1,10 +1,10 @@
 """The private tracking link: one inquiry, its public conversation, reply, revoke, account."""
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
+from askiso.cases.downloads import send_attachment
 from askiso.cases.models import Attachment
 from askiso.cases.services import CaseError, IncomingFile, InvalidCase
-from askiso.cases.storage import storage
 from askiso.core.access import public
 from askiso.extensions import db, limiter
 from askiso.inquiries import accounts, links
@@ -95,12 +95,7 @@ def download(token, attachment_id):
     )
     if attachment is None:
         abort(404)
-    return send_file(
-        storage().path(attachment.stored_name),
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.filename,
-    )
+    return send_attachment(attachment)
 
 
 @bp.route("/inquiries/t/<token>/revoke", methods=["POST"])
