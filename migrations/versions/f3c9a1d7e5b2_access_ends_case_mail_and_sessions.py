@@ -1,5 +1,6 @@
 """access that ended stays ended: outbox rows name their case-mail recipient (audience,
-recipient_user_id, drop_reason), inquiries record when they were filed under a participant
+recipient_user_id, drop_reason), inquiries record when they were filed under a participant, the
+pending two-factor secret lives in the session row
 
 Revision ID: f3c9a1d7e5b2
 Revises: e8b1f0c4a7d2
@@ -26,9 +27,13 @@ def upgrade():
                                     ondelete='SET NULL')
     with op.batch_alter_table('inquiry_contacts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('participant_linked_at', sa.DateTime(), nullable=True))
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('pending_totp_secret', sa.String(length=64), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.drop_column('pending_totp_secret')
     with op.batch_alter_table('inquiry_contacts', schema=None) as batch_op:
         batch_op.drop_column('participant_linked_at')
     with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
