@@ -113,8 +113,10 @@ def admin_reprocess(inbound_id):
     if row.status not in ("review", "received", "refused"):
         flash("Only messages kept for review, or refused ones, can be handled again.", "warning")
         return redirect(url_for("mail.admin_inbound_show", inbound_id=row.id))
-    handle(row)
-    record("mail.inbound_reprocessed", current_user, inbound_id=row.id, status=row.status)
+    # "Accept the sender": an admin checked that mail held as unauthenticated is genuine.
+    vouched = request.form.get("vouch") == "1"
+    handle(row, sender_vouched=vouched)
+    record("mail.inbound_reprocessed", current_user, inbound_id=row.id, status=row.status, sender_vouched=vouched)
     db.session.commit()
     flash(f"Handled again: {row.status}{' — ' + row.reason if row.reason else ''}.", "info")
     return redirect(url_for("mail.admin_inbound_show", inbound_id=row.id))
