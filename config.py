@@ -57,6 +57,10 @@ class Config:
     MAIL_INBOUND_MAX_BYTES = _int("MAIL_INBOUND_MAX_MB", 10) * 1024 * 1024
     # When set, mail whose Authentication-Results from this host say dmarc=fail is refused.
     MAIL_TRUSTED_AUTHSERV_ID = os.environ.get("MAIL_TRUSTED_AUTHSERV_ID")
+    # On (production's default): mail from an account's address is posted as that person only when
+    # MAIL_TRUSTED_AUTHSERV_ID says dmarc=pass or it was sent to a signed reply address; otherwise
+    # it is held for staff review (askiso/mail/inbound.py). Off: today's development behaviour.
+    MAIL_REQUIRE_AUTHENTICATED_SENDER = _bool("MAIL_REQUIRE_AUTHENTICATED_SENDER", False)
 
     # Obligations (askiso/obligations): default reminder days before the due time, and the
     # embedded default's reminder thread (0 when cron runs `flask --app wsgi obligations remind`).
@@ -120,6 +124,7 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     DEV_MAIL_PAGE = False
+    MAIL_REQUIRE_AUTHENTICATED_SENDER = _bool("MAIL_REQUIRE_AUTHENTICATED_SENDER", True)
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
 
 

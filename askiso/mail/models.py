@@ -8,7 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dropped")
+# Who an email about a case is for, so the worker can ask again whether they may still see it
+# (askiso/mail/case_mail.py): "account" (recipient_user_id) or "inquirer" (the case's
+# InquiryContact, who follows it by tracking link). NULL: mail that is not about a case.
+OUTBOX_AUDIENCES = ("account", "inquirer")
 
 
 class OutboxEmail(db.Model):
@@ -36,6 +40,10 @@ class OutboxEmail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column()
     # When staff last pressed "retry now": the give-up window restarts there.
     retried_at: Mapped[datetime | None] = mapped_column()
+    audience: Mapped[str | None] = mapped_column(String(10))
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Status "dropped": why the worker did not send it (never retried).
+    drop_reason: Mapped[str | None] = mapped_column(Text)
 
 
 INBOUND_STATUSES = ("received", "processed", "pending", "refused", "review", "ignored")

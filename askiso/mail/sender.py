@@ -38,6 +38,7 @@ from sqlalchemy import or_, select, text, update
 
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db, mail
+from askiso.mail.case_mail import withhold_if_access_ended
 from askiso.mail.models import OutboxEmail
 
 LEASE = timedelta(seconds=30)  # how long a claim lasts unless renewed
@@ -166,9 +167,13 @@ def held_rows(limit=BATCH):
 
 
 def send_pending(limit=BATCH):
-    """Deliver one batch; returns (sent, failed) counts."""
-    sent = failed = 0
+    """Deliver one batch; returns (sent, failed, dropped) counts. A batch of only dropped rows
+    (their recipients may no longer see the case) is still progress: the next batch may send."""
+    sent = failed = dropped = 0
     for row in held_rows(limit):
+        if withhold_if_access_ended(row):  # the recipient may no longer see the case: "dropped"
+            dropped += 1
+            continue
         try:
             deliver(row)
         except Exception as exc:  # any delivery failure is recorded and retried
@@ -182,17 +187,17 @@ def send_pending(limit=BATCH):
             sent += 1
         row.attempts += 1
         db.session.commit()
-    return sent, failed
+    return sent, failed, dropped
 
 
 def send_all(max_batches=1000):
     """Drain everything due now (CLI one-shot and tests); returns (sent, failed)."""
     total_sent = total_failed = 0
     for _ in range(max_batches):
-        sent, failed = send_pending()
+        sent, failed, dropped = send_pending()
         total_sent += sent
         total_failed += failed
-        if not sent and not failed:
+        if not (sent or failed or dropped):
             break
     return total_sent, total_failed
 
@@ -211,8 +216,9 @@ def _record_failure(row, exc):
 
 
 def retry_now(row):
-    """Staff asked to try a pending or failed email again at once (not one a live worker holds)."""
-    if row.status == "sent" or is_held(row):
+    """Staff asked to try a pending or failed email again at once (not a sent or dropped one, nor
+    one a live worker holds)."""
+    if row.status in ("sent", "dropped") or is_held(row):
         return False
     row.status = "pending"
     row.next_attempt_at = utcnow()
