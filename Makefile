@@ -6,7 +6,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run setup install install-dev migrate demo test test-pg lint format clean bench bench-data
 
-run: setup ## Set up, load the demo data and serve at http://127.0.0.1:5000
+run: setup ## Set up, load the demo data (into a database without accounts) and serve at http://127.0.0.1:5000
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
 setup: install migrate demo
@@ -26,7 +26,7 @@ migrate:
 	$(BIN)/flask --app wsgi db upgrade
 
 demo:
-	$(BIN)/flask --app wsgi demo load
+	$(BIN)/flask --app wsgi demo load --if-empty
 
 test: install-dev ## Install what the tests need and run the whole suite
 	scripts/test.sh

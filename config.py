@@ -57,6 +57,16 @@ class Config:
     MAIL_INBOUND_MAX_BYTES = _int("MAIL_INBOUND_MAX_MB", 10) * 1024 * 1024
     # When set, mail whose Authentication-Results from this host say dmarc=fail is refused.
     MAIL_TRUSTED_AUTHSERV_ID = os.environ.get("MAIL_TRUSTED_AUTHSERV_ID")
+    # On (production's default): mail from an account's address is posted as that person only when
+    # MAIL_TRUSTED_AUTHSERV_ID says dmarc=pass or it was sent to a signed reply address; otherwise
+    # it is held for staff review (askiso/mail/inbound.py). Off: today's development behaviour.
+    MAIL_REQUIRE_AUTHENTICATED_SENDER = _bool("MAIL_REQUIRE_AUTHENTICATED_SENDER", False)
+
+    # Obligations (askiso/obligations): default reminder days before the due time, and the
+    # embedded default's reminder thread (0 when cron runs `flask --app wsgi obligations remind`).
+    OBLIGATION_REMINDER_DAYS = os.environ.get("OBLIGATION_REMINDER_DAYS", "30,14,7,1")
+    OBLIGATIONS_REMIND_IN_PROCESS = _bool("OBLIGATIONS_REMIND_IN_PROCESS", not os.environ.get("MAIL_SERVER"))
+    OBLIGATIONS_REMIND_INTERVAL = _int("OBLIGATIONS_REMIND_INTERVAL", 300)
 
     # Where the app says it lives, for links in emails.
     EXTERNAL_URL = os.environ.get("ASKISO_EXTERNAL_URL", "http://127.0.0.1:5000")
@@ -114,6 +124,7 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     DEV_MAIL_PAGE = False
+    MAIL_REQUIRE_AUTHENTICATED_SENDER = _bool("MAIL_REQUIRE_AUTHENTICATED_SENDER", True)
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
 
 
@@ -126,6 +137,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     WTF_CSRF_ENABLED = False
     MAIL_SEND_IN_PROCESS = False
+    OBLIGATIONS_REMIND_IN_PROCESS = False
     RATELIMIT_ENABLED = False
     # Cheap hashing keeps the suite fast; production uses argon2-cffi's defaults.
     ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}

@@ -20,6 +20,15 @@ preload_app = True
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
 
+# gunicorn's control socket (for `gunicornc`) defaults to one path per user
+# ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl), which every
+# gunicorn of a host would bind over the others. Off, unless
+# GUNICORN_CONTROL_SOCKET names this instance's own path.
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
+control_socket_disable = not _control_socket
+if _control_socket:
+    control_socket = _control_socket
+
 
 def when_ready(server):
     # What the master has loaded lives as long as it does: keep it out of the

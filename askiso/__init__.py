@@ -23,6 +23,7 @@ BLUEPRINTS = (
     "askiso.audit.routes",
     "askiso.main.routes",
     "askiso.ops.routes",
+    "askiso.obligations.routes",
 )
 
 # Modules that connect receivers to the case signals (askiso/cases/signals.py).
@@ -31,6 +32,7 @@ SIGNAL_RECEIVERS = (
     "askiso.inquiries.notify",
     "askiso.staff.sla",
     "askiso.search.hooks",
+    "askiso.obligations.hooks",
 )
 
 CLI_GROUPS = (
@@ -44,6 +46,7 @@ CLI_GROUPS = (
     "askiso.staff.cli",
     "askiso.demo.cli",
     "askiso.ops.cli",
+    "askiso.obligations.cli",
 )
 
 

@@ -20,6 +20,12 @@ from askiso.cases.models import (  # noqa: F401
 from askiso.inquiries.models import InquiryContact, PendingInquiry, TrackingLink  # noqa: F401
 from askiso.mail.models import InboundEmail, OutboxEmail  # noqa: F401
 from askiso.mail.suppression import EmailSuppression  # noqa: F401
+from askiso.obligations.models import (  # noqa: F401
+    Obligation,
+    ObligationParticipant,
+    ObligationReminder,
+    ParticipantAttribute,
+)
 from askiso.staff.models import (  # noqa: F401
     CannedResponse,
     CaseClock,
@@ -32,4 +38,5 @@ from askiso.search.models import CaseSearch, SearchQueue  # noqa: F401
 from askiso.search import tracking  # noqa: F401,E402  (queues index updates on every flush)
 from askiso.cases import counts  # noqa: F401,E402  (the status-count triggers are made with the tables)
 from askiso.cases import statistics  # noqa: F401,E402  (planner statistics made with the tables)
+from askiso.core import seeding  # noqa: F401,E402  (the seeded_rows ledger)
 from askiso.core import reference  # noqa: F401,E402  (its table, and its triggers made with the tables)

@@ -13,7 +13,11 @@ Rules (DESIGN §1):
   External Manager on that membership;
 - anyone sees the non-participant inquiries they submitted themselves;
 - internal notes and their files are for staff only;
-- a tracking link (askiso/inquiries) opens one case: its public messages and files.
+- a tracking link (askiso/inquiries) opens one case: its public messages and files,
+  up to the moment the case was filed under a participant whose rule does not let
+  the inquirer see it (tracking_view_ends_at);
+- an email about a case goes only to people who may see it (case_mail_recipients,
+  asked when it is queued and again when it is sent).
 """
 
 import functools
@@ -313,6 +317,23 @@ def can_view_case(viewer, case):
     return cache[key]
 
 
+def case_mail_recipients(case, people):
+    """Those of `people` (accounts) who may see `case` now, by can_view_case, in order, once each.
+
+    The one filter of every email about a case (askiso/mail/case_mail.py asks it when an email
+    is queued and again when the worker sends it): mail about a case goes only to whoever the
+    rule lets see the case, so ending a membership ends its mail too.
+    """
+    chosen, seen = [], set()
+    for person in people:
+        if person is None or person.id in seen:
+            continue
+        seen.add(person.id)
+        if can_view_case(person, case):
+            chosen.append(person)
+    return chosen
+
+
 def _request_cache():
     """Answers of can_view_case for this request; any write empties it.
 
@@ -480,15 +501,42 @@ def get_attachment_or_404(case, attachment_id, viewer):
 # the public conversation and public files, never internal notes or their files.
 
 
+# The link's holder is the inquirer: while the inquiry belongs to no participant it is their own
+# and they see it all; once staff file it under a participant, the rule above decides through
+# their account (the case's submitter, if they made one), and a link whose inquirer may not see
+# the case shows only what was there before the filing.
+
+
+def tracking_view_ends_at(case):
+    """None when a tracking link shows all of the case; else the time from which it shows
+    nothing more (messages, files, emails): when the case was filed under a participant whose
+    rule does not let the inquirer see it."""
+    if case.participant_id is None:
+        return None
+    if case.submitter is not None and can_view_case(case.submitter, case):
+        return None
+    contact = case.inquiry_contact
+    linked_at = contact.participant_linked_at if contact is not None else None
+    return linked_at or case.created_at
+
+
+def inquirer_may_see(case, at):
+    """True when the inquirer (by tracking link) may see what the case had at time `at`."""
+    ends_at = tracking_view_ends_at(case)
+    return ends_at is None or at < ends_at
+
+
 def visible_messages_for_tracking(case):
     """The public messages of the one case a tracking link opens, oldest first."""
     if case is None:
         return scoped(select(Message).where(false()))
-    return scoped(
+    stmt = (
         select(Message)
         .where(Message.case_id == case.id, Message.is_internal.is_(False))
         .order_by(Message.created_at, Message.id)
     )
+    ends_at = tracking_view_ends_at(case)
+    return scoped(stmt if ends_at is None else stmt.where(Message.created_at < ends_at))
 
 
 def visible_attachments_for_tracking(case):
@@ -496,11 +544,13 @@ def visible_attachments_for_tracking(case):
     if case is None:
         return scoped(select(Attachment).where(false()))
     internal_message = exists().where(Message.id == Attachment.message_id, Message.is_internal.is_(True))
-    return scoped(
+    stmt = (
         select(Attachment)
         .where(Attachment.case_id == case.id, Attachment.is_internal.is_(False), ~internal_message)
         .order_by(Attachment.created_at, Attachment.id)
     )
+    ends_at = tracking_view_ends_at(case)
+    return scoped(stmt if ends_at is None else stmt.where(Attachment.created_at < ends_at))
 
 
 # --- The guard ---------------------------------------------------------------

@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pyotp  # noqa: E402
-from scaleout import ROOT, WEB_PORTS, Shape  # noqa: E402
+from scaleout import ROOT, Shape  # noqa: E402
 from soakclient import Browser, Journal, UnexpectedResponse  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
@@ -44,6 +44,7 @@ PARTICIPANTS = ["grace.user@granitestate.test", "henry.user@nutmeg.test", "ruth.
                 "ethan.manager@granitestate.test", "liam.manager@nutmeg.test", "owen.manager@baystate.test"]
 AGENT_EMAIL = "soak.agent@askiso.test"
 AGENT_PASSWORD = "Soak agent passphrase " + secrets.token_hex(6)
+SOAK_BASE_PORT = 8200  # not scaleout.py's 8100: a trial and a soak can run at once
 RESTART_GRACE = 3.0  # seconds after a restarted instance is ready that still count as its window
 
 
@@ -143,12 +144,13 @@ class Soak:
         print(f"[{datetime.now():%H:%M:%S}] {what}", flush=True)
 
     def restart_web(self):
-        name = f"web-{WEB_PORTS[1]}"
+        port = self.shape.web_ports[1]
+        name = f"web-{port}"
         began = time.time()
         self.note(f"kill -KILL {name}")
         self.shape.stop_process(name, signal.SIGKILL)
         self.stop.wait(5)
-        self.shape.start_web(WEB_PORTS[1])
+        self.shape.start_web(port)
         self.windows.append((began, time.time() + RESTART_GRACE))
         self.note(f"{name} started again and ready ({time.time() - began:.1f} s after the kill)")
 
@@ -301,6 +303,11 @@ def append_report(section):
     path.write_text(content + section)
 
 
+def soak_shape(state_dir):
+    """The scale-out shape the soak builds: its own folder, database and ports (8200-8225)."""
+    return Shape(state_dir, db_name="askiso_soak", base_port=SOAK_BASE_PORT)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -309,7 +316,7 @@ def main(argv=None):
     parser.add_argument("--no-report", action="store_true", help="do not append to docs/operations.md")
     parser.add_argument("--keep", action="store_true", help="leave the shape running afterwards")
     args = parser.parse_args(argv)
-    soak = Soak(Shape(args.dir, db_name="askiso_soak"), args.minutes, args.threads)
+    soak = Soak(soak_shape(args.dir), args.minutes, args.threads)
     try:
         soak.start()
         print(f"shape up at {soak.shape.url}; load for {args.minutes:g} min", flush=True)

@@ -52,6 +52,7 @@ def _app(database_url, tmp_path_factory):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():
         db.create_all()
+    app.extensions["data_migration_seeds"] = data_migration_seeds(app)
     yield app
     with app.app_context():
         db.session.remove()
@@ -60,17 +61,25 @@ def _app(database_url, tmp_path_factory):
 
 @pytest.fixture
 def app(_app):
-    """The app with an empty database (the catalogue seeded) for each test."""
+    """The app with an empty database and the migrations' reference data (the catalogue) for each test."""
     with _app.app_context():
-        from askiso.cases.catalog import seed_catalog
-
-        seed_catalog()
-        db.session.commit()
+        with db.engine.begin() as connection:
+            for seed in _app.extensions["data_migration_seeds"]:
+                seed(connection)
         yield _app
         db.session.rollback()
         db.session.remove()
         _empty_all_tables()
     _reset_files(_app)
+
+
+def data_migration_seeds(app):
+    """The `seed(connection)` functions of the data migrations, base first (docs/operations.md,
+    "Reference data"): the tests' database, made from the models, gets what `flask db upgrade` adds."""
+    from alembic.script import ScriptDirectory
+
+    scripts = reversed(list(ScriptDirectory(app.extensions["migrate"].directory).walk_revisions()))
+    return [script.module.seed for script in scripts if callable(getattr(script.module, "seed", None))]
 
 
 def _empty_all_tables():

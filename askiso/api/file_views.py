@@ -1,6 +1,6 @@
 """API views for case files: upload (as a message carrying the file) and download."""
 
-from flask import request, send_file, url_for
+from flask import request, url_for
 from sqlalchemy import select
 
 from askiso.api.auth import api_user
@@ -10,8 +10,8 @@ from askiso.api.openapi import operation
 from askiso.api.schemas import AttachmentFormSchema, AttachmentSchema
 from askiso.api.uploads import incoming_files
 from askiso.cases import services
+from askiso.cases.downloads import send_attachment
 from askiso.cases.models import Attachment
-from askiso.cases.storage import storage
 from askiso.extensions import db
 from askiso.visibility import get_attachment_or_404, get_case_or_404
 
@@ -73,16 +73,8 @@ def download_attachment(number, attachment_id):
     user = api_user()
     case = get_case_or_404(number, user)
     attachment = get_attachment_or_404(case, attachment_id, user)
-    path = storage().path(attachment.stored_name)
-    if not path.exists():
-        raise ApiError(404, "not_found", "This file is missing from storage; tell the ISO.")
-    response = send_file(
-        path,
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_attachment(attachment, missing=_missing_file)
+
+
+def _missing_file():
+    raise ApiError(404, "not_found", "This file is missing from storage; tell the ISO.")

@@ -22,6 +22,7 @@ auth.install(bp)
 errors.install(bp)
 
 from askiso.api import case_views, file_views  # noqa: E402,F401  (their views join bp)
+from askiso.obligations import api_views  # noqa: E402,F401  (GET /obligations joins bp)
 
 
 @bp.route("/me", methods=["GET"])

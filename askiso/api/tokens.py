@@ -92,6 +92,17 @@ def revoke_token(row, actor, via="account"):
     return row
 
 
+def revoke_all_tokens(user, actor, via):
+    """Stop every still-working token of a person at once (a password reset does: the account
+    may have been used by someone else, who may have made one). Returns how many."""
+    rows = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for row in rows:
+        revoke_token(row, actor, via=via)
+    return len(rows)
+
+
 def find_token(token):
     """The token row for a presented token, whatever its state, or None."""
     if not token or not token.startswith(TOKEN_MARKER) or len(token) > 200:

@@ -118,11 +118,13 @@ def password():
     if not form.validate_on_submit():
         return _page(password_form=form)
     try:
-        account_services.change_password(current_user, form.current_password.data, form.password.data)
+        ended = account_services.change_password(current_user, form.current_password.data, form.password.data,
+                                                 keep_tokens=bool(form.keep_tokens.data))
     except Refused as refused:
         return _refused("password_form", form, refused)
     db.session.commit()
-    flash("Your password is changed. Your other sessions were signed out.", "success")
+    tokens = f" {ended} API token{'s' if ended != 1 else ''} stopped working." if ended else ""
+    flash(f"Your password is changed. Your other sessions were signed out.{tokens}", "success")
     return redirect(url_for("account.index"))
 
 

@@ -5,6 +5,7 @@ event and flushes; the view commits. Failures come back as a field name and a
 message for the form, never as an exception.
 """
 
+from askiso.api.tokens import revoke_all_tokens
 from askiso.audit.services import record
 from askiso.auth import tokens, totp
 from askiso.auth.invitations import external_link
@@ -40,8 +41,9 @@ def update_profile(user, name, work_phone):
         record("account.profile_changed", user, subject_user=user, before=before, after=after)
 
 
-def change_password(user, current_password, new_password):
-    """Check the current password and the policy, then end every other session."""
+def change_password(user, current_password, new_password, *, keep_tokens=False):
+    """Check the current password and the policy, then end every other session and, unless
+    the person chose to keep them, every API token."""
     if not verify_password(user, current_password):
         record("auth.password_change_failed", user, subject_user=user)
         raise Refused("current_password", WRONG_PASSWORD)
@@ -51,8 +53,10 @@ def change_password(user, current_password, new_password):
     if verify_password(user, new_password):
         raise Refused("password", "Choose a password different from your current one.")
     set_password(user, new_password, reason="password_changed", keep_current=True)
-    record("auth.password_changed", user, subject_user=user)
-    notify_password_changed(user)
+    ended = 0 if keep_tokens else revoke_all_tokens(user, user, via="password_changed")
+    record("auth.password_changed", user, subject_user=user, api_tokens_revoked=ended)
+    notify_password_changed(user, tokens_ended=not keep_tokens)
+    return ended
 
 
 def request_email_change(user, new_email, password):

@@ -3,7 +3,7 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField, TelField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from askiso.core.validation import ValidEmail
@@ -71,6 +71,7 @@ class ChangePasswordForm(FlaskForm):
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("password", message="The two passwords are not the same.")],
     )
+    keep_tokens = BooleanField("Keep my API tokens working (leave unticked if someone else may have used the account)")
 
 
 class ChangeEmailForm(FlaskForm):

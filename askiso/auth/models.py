@@ -97,6 +97,9 @@ class UserSession(db.Model):
     ended_reason: Mapped[str | None] = mapped_column(String(40))
     ip_address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # Two-factor enrolment in progress: the secret shown as a QR code until a code confirms it.
+    # Kept here, server-side, never in the (signed but readable) cookie.
+    pending_totp_secret: Mapped[str | None] = mapped_column(String(64))
 
     user = relationship("User", back_populates="sessions")
 

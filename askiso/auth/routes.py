@@ -1,5 +1,6 @@
 """Sign-in, second factor, sign-out, and the emailed password and address links."""
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -11,6 +12,7 @@ from askiso.auth.account_services import Refused, confirm_email_change, pending_
 from askiso.auth.forms import NEW_PASSWORD_HINT, ConfirmForm, ForgotPasswordForm, LoginForm, NewPasswordForm, TotpForm
 from askiso.auth.models import User
 from askiso.auth.policy import password_problems
+from askiso.auth.sessions import current_session_row
 from askiso.core.access import login_required, public
 from askiso.extensions import db, limiter
 
@@ -25,9 +27,15 @@ RESET_SENT = (
 ENROLMENT_PREFIXES = ("auth.", "account.")
 
 
+# Control characters (CR/LF would split the Location header; tabs and newlines are dropped by
+# URL parsers, so "/\t/evil.example" reads as "//evil.example") and backslashes (read as "/")
+# make a target unsafe whatever else it says.
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
 def safe_next(target):
-    """Only same-site relative paths are followed after sign-in."""
-    if not target:
+    """Only same-site relative paths are followed after sign-in; anything else means home."""
+    if not target or _UNSAFE_IN_NEXT.search(target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -136,8 +144,13 @@ def totp_setup():
     """Turn on two-factor: scan the QR code (or type the key), confirm a code."""
     if current_user.has_totp:
         return render_template("auth/totp_enabled.html", remaining=totp.remaining_recovery_codes(current_user))
-    secret = session.get("totp_pending_secret") or totp.new_secret()
-    session["totp_pending_secret"] = secret
+    row = current_session_row()
+    if row is None:  # signed in some other way than a browser session
+        return redirect(url_for("auth.login"))
+    if row.pending_totp_secret is None:
+        row.pending_totp_secret = totp.new_secret()
+        db.session.commit()
+    secret = row.pending_totp_secret
     form = TotpForm()
     if form.validate_on_submit():
         step = totp.matching_step(secret, form.code.data)
@@ -146,8 +159,8 @@ def totp_setup():
         else:
             _enable_totp(current_user, secret, step)
             codes = totp.new_recovery_codes(current_user)
+            row.pending_totp_secret = None
             db.session.commit()
-            session.pop("totp_pending_secret", None)
             return render_template("auth/recovery_codes.html", codes=codes)
     uri = totp.provisioning_uri(current_user, secret)
     return render_template("auth/totp_setup.html", form=form, secret=secret, qr=totp.qr_svg(uri))

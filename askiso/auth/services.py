@@ -2,6 +2,7 @@
 
 from flask import session
 
+from askiso.api.tokens import revoke_all_tokens
 from askiso.audit.services import record
 from askiso.auth import tokens
 from askiso.auth.invitations import send_reset_email, send_set_password_email  # noqa: F401  (CAMS calls it)
@@ -121,9 +122,11 @@ def use_password_link(token, purpose, password):
         return None
     user = row.user
     set_password(user, password, reason=purpose)
-    record(LINK_ACTIONS[purpose], user, subject_user=user)
+    # Whoever may have used the account may have made an API token: a link ends them all too.
+    ended = revoke_all_tokens(user, user, via=purpose)
+    record(LINK_ACTIONS[purpose], user, subject_user=user, api_tokens_revoked=ended)
     if purpose == "reset_password":
-        notify_password_changed(user)
+        notify_password_changed(user, tokens_ended=True)
     # Using the emailed link proved the address: inquiries sent from it join the account.
     from askiso.inquiries.accounts import attach_inquiries_to
 
@@ -131,5 +134,7 @@ def use_password_link(token, purpose, password):
     return user
 
 
-def notify_password_changed(user):
-    queue_email("password_changed", user.email, "Your Ask ISO password was changed", "password_changed", user=user)
+def notify_password_changed(user, *, tokens_ended):
+    """Tell the account's address; the email says whether its API tokens were ended too."""
+    queue_email("password_changed", user.email, "Your Ask ISO password was changed", "password_changed", user=user,
+                tokens_ended=tokens_ended)

@@ -7,6 +7,7 @@ and `staff`, which is True only on the staff admin pages.
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from askiso.auth.models import normalize_email
 from askiso.cams import rules, services
 from askiso.cams.forms import ActionForm, AddMemberForm, EndMembershipForm, RoleForm
 from askiso.cams.models import ROLE_LABELS
@@ -26,7 +27,12 @@ def _refuse(exc):
 def add_member(participant, *, staff, render_page):
     """Validate the add form and add the person; re-render the page with errors otherwise."""
     form = AddMemberForm()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid and not staff and not form.name.data:
+        # Asked for every address, so that the page never tells whether the address has an account.
+        form.name.errors = [*form.name.errors, "Enter the person's full name."]
+        valid = False
+    if not valid:
         return render_page(add_form=form)
     try:
         membership, invited = services.add_member(
@@ -40,6 +46,10 @@ def add_member(participant, *, staff, render_page):
         target.errors = [*target.errors, exc.message]
         return render_page(add_form=form)
     db.session.commit()
+    if not staff:
+        # One answer whatever the address (new, existing, staff, deactivated): no name, no account facts.
+        flash(f"{normalize_email(form.email.data)} was added to {participant.name}; they get an email.", "success")
+        return redirect(_show_url(participant, staff))
     user = membership.user
     if invited:
         flash(f"{user.name} was added to {participant.name}. We emailed {user.email} a link to set a password "

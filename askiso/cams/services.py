@@ -116,6 +116,18 @@ def _lock(participant):
     db.session.execute(select(Participant.id).where(Participant.id == participant.id).with_for_update())
 
 
+def _refusal_for_participants(email):
+    """Why an address cannot join a participant when that is not the SA's to know, or None."""
+    user = user_by_email(email)
+    if user is None:
+        return None
+    if user.is_staff:
+        return "ISO staff account"
+    if not user.is_active:
+        return "deactivated account"
+    return None
+
+
 def _member_user(email, name):
     """The account for this email, or a new one without a password (second value: created)."""
     user = user_by_email(email)
@@ -131,11 +143,23 @@ def _member_user(email, name):
 
 
 def add_member(actor, participant, email, *, name=None, roles=(), staff=False, via="web"):
-    """Add a person by email; invites them when they have no account. Returns (membership, invited)."""
+    """Add a person by email; invites them when they have no account. Returns (membership, invited).
+
+    Only ISO staff (staff=True) are told facts about an address that are not a participant's
+    to know (an ISO staff account, a deactivated one). For an SA such an address is refused
+    without a word: (None, False), audited `cams.member_add_refused`, so that their page can
+    answer the same as for any other address (askiso/cams/member_views.py).
+    """
     _check_may_change(actor, participant, staff)
     roles = [r for r in MEMBERSHIP_ROLES if r in set(roles)]
     email = normalize_email(email)
     _lock(participant)
+    if not staff:
+        refusal = _refusal_for_participants(email)
+        if refusal is not None:
+            record("cams.member_add_refused", actor, participant=participant, email=email[:254], reason=refusal,
+                   via=via)
+            return None, False
     user, created = _member_user(email, name)
     if not created and active_membership(user, participant) is not None:
         raise CamsError(f"{user.email} is already a member of {participant.name}.", "email")

@@ -3,7 +3,7 @@
 import functools
 from typing import NamedTuple
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
@@ -11,9 +11,9 @@ from sqlalchemy import bindparam, select
 from askiso.auth.models import STAFF_ROLES, User, user_by_email
 from askiso.cases import pending, rules, services
 from askiso.cases.blueprint import bp
+from askiso.cases.downloads import send_attachment
 from askiso.cases.forms import CloseForm, ContactForm, RemoveContactForm, ReopenForm, ReplyForm, show_errors
 from askiso.cases.models import CaseContact
-from askiso.cases.storage import storage
 from askiso.cases.submit_views import uploaded_files
 from askiso.core.access import login_required
 from askiso.core.database import generic_plan
@@ -288,16 +288,4 @@ def remove_contact(number):
 def attachment(number, attachment_id):
     """Download a file of a case you may see: always as a download, never rendered."""
     case = get_case_or_404(number, current_user)
-    attached = get_attachment_or_404(case, attachment_id, current_user)
-    path = storage().path(attached.stored_name)
-    if not path.is_file():
-        current_app.logger.error("attachment %s is missing its stored file", attached.id)
-        abort(404)
-    response = send_file(
-        path, mimetype=attached.content_type, as_attachment=True, download_name=attached.filename,
-        conditional=False, etag=False, max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_attachment(get_attachment_or_404(case, attachment_id, current_user))

@@ -1,7 +1,9 @@
 """Demo cases for the demo participants (askiso/demo/data.py LOADERS, after the CAMS loader).
 
-Idempotent: each case carries a submission key "demo-…" and is made once.
-Demo people are looked up by email; a case whose people are missing is skipped.
+Each case carries a submission key "demo-…" and is made once (askiso/core/seeding.py
+`first_time`): a case people changed afterwards, or any case with that key, is left alone.
+Demo people are looked up by email; a case whose people are missing is skipped (and made
+by a later run once they exist).
 """
 
 import io
@@ -12,6 +14,7 @@ from askiso.auth.models import user_by_email
 from askiso.cams.models import Participant
 from askiso.cases import services
 from askiso.cases.models import Case
+from askiso.core.seeding import first_time
 from askiso.extensions import db
 
 DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -60,9 +63,13 @@ def load_cases():
     agent = user_by_email(AGENT)
     made = 0
     for spec in DEMO_CASES:
-        if db.session.scalar(select(Case.id).where(Case.submission_key == spec[0])) is not None:
+        people = _people(spec)
+        if people is None:
             continue
-        case = _make_case(spec)
+        exists = db.session.scalar(select(Case.id).where(Case.submission_key == spec[0])) is not None
+        if not first_time(db.session, "cases", spec[0], exists=exists):
+            continue
+        case = _make_case(spec, *people)
         if case is None:
             continue
         if agent is not None:
@@ -72,12 +79,18 @@ def load_cases():
     return made
 
 
-def _make_case(spec):
-    key, email, code, type_key, subject, description, fields, filename, _story = spec
+def _people(spec):
+    """(submitter, participant or None) of a demo case, or None when they are missing."""
+    _key, email, code = spec[:3]
     submitter = user_by_email(email)
     participant = db.session.scalar(select(Participant).where(Participant.code == code)) if code else None
     if submitter is None or (code and participant is None):
         return None
+    return submitter, participant
+
+
+def _make_case(spec, submitter, participant):
+    key, _email, _code, type_key, subject, description, fields, filename, _story = spec
     files = [services.IncomingFile(filename, io.BytesIO(DEMO_PDF))] if filename else []
     data = services.NewCase(
         request_type_key=type_key, subject=subject, description=description,

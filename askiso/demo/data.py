@@ -1,12 +1,20 @@
 """The demo data set. Each feature adds its part through a loader function.
 
-Every loader is idempotent: it looks things up by a natural key before
-creating them, so `flask demo load` can run any number of times.
+The demo only ever adds, and each thing once: a loader creates a row the first
+time it runs on a database where that row does not exist, and writes it down in
+the seeded_rows ledger (askiso/core/seeding.py, `first_time`). Whatever people
+did afterwards stays: an ended membership is not granted again, a password,
+role, preference or case is not reset, a canned response or holiday deleted
+or a queue member removed does not come back. The catalogue is not the demo's:
+it comes with the migrations.
 """
+
+from sqlalchemy import select
 
 from askiso.auth.models import user_by_email
 from askiso.auth.passwords import hash_password
 from askiso.auth.services import create_user
+from askiso.core.seeding import first_time
 from askiso.extensions import db
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -20,11 +28,13 @@ STAFF = [
 
 
 def ensure_user(email, name, staff_role=None, password=DEMO_PASSWORD):
-    """The demo account for this email, created once."""
+    """The account for this email, which the demo creates the first time only (None when it was
+    created once and is gone: its email was changed)."""
     user = user_by_email(email)
-    if user is None:
+    if first_time(db.session, "users", email.lower(), exists=user is not None):
         user = create_user(email, name, staff_role=staff_role)
         user.password_hash = hash_password(password)
+        db.session.flush()
     return user
 
 
@@ -58,40 +68,56 @@ NON_PARTICIPANTS = [("pat.public@example.test", "Pat Public")]
 
 
 def load_participants():
-    """Participants, an SA, an External Manager and a plain member in each (idempotent)."""
-    from askiso.cams.models import Membership, Participant
-
-    by_code = {}
-    for code, name, status in PARTICIPANTS:
-        participant = db.session.scalar(db.select(Participant).where(Participant.code == code))
-        if participant is None:
-            participant = Participant(code=code, name=name, status=status)
-            db.session.add(participant)
-            db.session.flush()
-        by_code[code] = participant
+    """Participants, an SA, an External Manager and a plain member in each (each added once)."""
+    by_code = {code: _ensure_participant(code, name, status) for code, name, status in PARTICIPANTS}
     for email, name, code, roles in MEMBERS:
         user = ensure_user(email, name)
-        db.session.flush()
-        exists = db.session.scalar(db.select(Membership.id).where(
-            Membership.user_id == user.id, Membership.participant_id == by_code[code].id,
-            Membership.is_active.is_(True)))
-        if exists is None:
-            db.session.add(Membership(
-                user_id=user.id, participant_id=by_code[code].id,
-                is_external_manager="external_manager" in roles, is_security_admin="security_admin" in roles))
+        if user is not None and by_code[code] is not None:
+            _ensure_membership(user, by_code[code], roles)
     for email, name in NON_PARTICIPANTS:
         ensure_user(email, name)
 
 
-from askiso.cases.catalog import seed_catalog  # noqa: E402
+def _ensure_participant(code, name, status):
+    from askiso.cams.models import Participant
+
+    participant = db.session.scalar(select(Participant).where(Participant.code == code))
+    if first_time(db.session, "participants", code, exists=participant is not None):
+        participant = Participant(code=code, name=name, status=status)
+        db.session.add(participant)
+        db.session.flush()
+    return participant
+
+
+def _ensure_membership(user, participant, roles):
+    """The demo membership, granted once: one that was ended (or any of this pair) stays as it is."""
+    from askiso.cams.models import Membership
+
+    exists = db.session.scalar(select(Membership.id).where(
+        Membership.user_id == user.id, Membership.participant_id == participant.id).limit(1))
+    if first_time(db.session, "memberships", f"{user.email.lower()}|{participant.code}", exists=exists is not None):
+        db.session.add(Membership(
+            user_id=user.id, participant_id=participant.id,
+            is_external_manager="external_manager" in roles, is_security_admin="security_admin" in roles))
+        db.session.flush()
+
+
 from askiso.cases.demo import load_cases  # noqa: E402
+from askiso.obligations.demo import load_obligations  # noqa: E402
 from askiso.staff.demo import load_staff_workspace  # noqa: E402
 
-LOADERS = [seed_catalog, load_staff, load_participants, load_cases, load_staff_workspace]
+LOADERS = [load_staff, load_participants, load_cases, load_staff_workspace, load_obligations]
+
+
+def has_accounts():
+    """Whether the database has any account (then `make run` leaves it alone)."""
+    from askiso.auth.models import User
+
+    return db.session.scalar(select(User.id).limit(1)) is not None
 
 
 def load_demo():
-    """Run every feature's loader in order and commit once."""
+    """Run every feature's loader in order (each adds what it never added before) and commit once."""
     for loader in LOADERS:
         loader()
         db.session.flush()
@@ -107,7 +133,8 @@ def summary():
     for email, _, code, member_roles in MEMBERS:
         label = ", ".join(r.replace("_", " ") for r in member_roles) or "member"
         roles.setdefault(email, []).append(f"{label} of {code}")
-    lines = ["Demo data loaded. Every demo account's password is: " + DEMO_PASSWORD]
+    lines = ["Demo data loaded (what was missing; nothing changed since was touched). "
+             "Every demo account's password is: " + DEMO_PASSWORD]
     lines += [f"  {email:36} staff {role} (turns on two-factor at first sign-in)" for email, _, role in STAFF]
     lines += [f"  {email:36} {'; '.join(r)}" for email, r in roles.items()]
     lines += [f"  {email:36} no participant (general inquiries)" for email, _ in NON_PARTICIPANTS]

@@ -13,6 +13,7 @@ from askiso.auth.models import user_by_email
 from askiso.auth.services import create_user
 from askiso.cases.models import Case
 from askiso.cases.services import InvalidCase, NotAllowed, update_case
+from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.inquiries.links import external_url
 from askiso.inquiries.models import InquiryContact
@@ -102,5 +103,8 @@ def link_participant(case, actor, participant):
     if participant.status != "active":
         raise InvalidCase({"participant": f"{participant.name} is {participant.status}: choose an active participant."})
     update_case(case, actor, participant_id=participant.id)
+    if case.inquiry_contact is not None:
+        # From now on the tracking link shows only what the participant's rule lets the inquirer see.
+        case.inquiry_contact.participant_linked_at = utcnow()
     record("inquiries.participant_linked", actor, case=case, participant=participant)
     return case

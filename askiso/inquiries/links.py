@@ -18,7 +18,7 @@ from askiso.extensions import db
 from askiso.inquiries.models import InquiryContact, TrackingLink
 from askiso.mail.services import queue_email
 from askiso.mail.suppression import is_suppressed
-from askiso.visibility import scoped
+from askiso.visibility import scoped, tracking_view_ends_at
 
 # How many inquiries one "lost your link?" email lists at most (newest first).
 LOST_LINKS_MAX = 20
@@ -76,8 +76,9 @@ def revoke_links(link):
 
 
 def can_reply_by_link(case):
-    """The inquirer may add to an open or resolved inquiry (not a closed or merged one)."""
-    if case.status == "closed" or case.merged_into_id is not None:
+    """The inquirer may add to an open or resolved inquiry (not a closed or merged one, nor one
+    whose link no longer shows the conversation: filed under a participant they do not belong to)."""
+    if case.status == "closed" or case.merged_into_id is not None or tracking_view_ends_at(case) is not None:
         return False
     return case.participant is None or case.participant.status == "active"
 

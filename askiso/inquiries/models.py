@@ -52,6 +52,8 @@ class InquiryContact(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)  # lower-cased, confirmed
     organization: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When staff filed the inquiry under a participant (askiso/visibility.py, tracking_view_ends_at).
+    participant_linked_at: Mapped[datetime | None] = mapped_column()
 
     case = relationship("Case", backref=db.backref("inquiry_contact", uselist=False, cascade="all, delete-orphan"))
 

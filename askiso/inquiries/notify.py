@@ -7,17 +7,20 @@ hashes, and a new link per email needs no secret kept anywhere (docs/inquiries.m
 """
 
 from askiso.cases import signals
+from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.inquiries.links import external_url, issue_tracking_link
 from askiso.inquiries.models import InquiryContact
+from askiso.mail.case_mail import queue_inquirer_email
 from askiso.mail.notify import NOTIFY_STATUSES
-from askiso.mail.services import queue_email
 from askiso.mail.suppression import is_suppressed
+from askiso.visibility import inquirer_may_see
 
 
 def contact_to_notify(case):
-    """The inquirer to mail, when the case has no submitter account and mail is not stopped."""
-    if case.submitter_id is not None:
+    """The inquirer to mail, when the case has no submitter account, their tracking link still
+    shows the case (visibility.inquirer_may_see) and mail is not stopped."""
+    if case.submitter_id is not None or not inquirer_may_see(case, utcnow()):
         return None
     contact = db.session.get(InquiryContact, case.id)
     if contact is None or is_suppressed(contact.email):
@@ -33,12 +36,12 @@ def send_inquiry_reply(case, actor=None, message=None, **_):
     contact = contact_to_notify(case)
     if contact is None:
         return
-    queue_email(
+    queue_inquirer_email(
         "inquiry_reply",
+        case,
         contact.email,
         f"[{case.number}] New reply: {case.subject}",
         "inquiry_reply",
-        case=case,
         message=message,
         contact_name=contact.name,
         link=external_url("inquiries.track", token=issue_tracking_link(case, contact.email)),
@@ -53,12 +56,12 @@ def send_inquiry_status(case, actor=None, old_status=None, new_status=None, reas
     contact = contact_to_notify(case)
     if contact is None:
         return
-    queue_email(
+    queue_inquirer_email(
         "inquiry_status",
+        case,
         contact.email,
         f"[{case.number}] {case.status_label}: {case.subject}",
         "inquiry_status",
-        case=case,
         contact_name=contact.name,
         reason=reason if new_status == "closed" else None,
         link=external_url("inquiries.track", token=issue_tracking_link(case, contact.email)),

@@ -24,6 +24,7 @@ from askiso.core.validation import normalized_email_or_error
 from askiso.extensions import db
 from askiso.inquiries.links import external_url, issue_tracking_link
 from askiso.inquiries.models import InquiryContact, PendingInquiry
+from askiso.mail.case_mail import queue_inquirer_email
 from askiso.mail.services import queue_email
 from askiso.mail.suppression import is_suppressed
 from askiso.visibility import scoped
@@ -221,12 +222,12 @@ def _make_case(row):
     account = account_for_email(row.email)
     if account is not None:
         attach_case(case, account)
-    queue_email(
+    queue_inquirer_email(
         "inquiry_receipt",
+        case,
         row.email,
         f"[{case.number}] Received: {case.subject}",
         "inquiry_receipt",
-        case=case,
         contact_name=row.name,
         link=external_url("inquiries.track", token=token),
         has_account=account is not None,

@@ -1,17 +1,17 @@
 """The private tracking link: one inquiry, its public conversation, reply, revoke, account."""
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
+from askiso.cases.downloads import send_attachment
 from askiso.cases.models import Attachment
 from askiso.cases.services import CaseError, IncomingFile, InvalidCase
-from askiso.cases.storage import storage
 from askiso.core.access import public
 from askiso.extensions import db, limiter
 from askiso.inquiries import accounts, links
 from askiso.inquiries.blueprint import ACCOUNT_PER_ADDRESS, REPLY_PER_ADDRESS, TRACK_PER_ADDRESS, bp, client_key
 from askiso.inquiries.forms import ConfirmForm, ReplyForm
 from askiso.inquiries.models import InquiryContact
-from askiso.visibility import visible_attachments_for_tracking, visible_messages_for_tracking
+from askiso.visibility import tracking_view_ends_at, visible_attachments_for_tracking, visible_messages_for_tracking
 
 ACCOUNT_MESSAGES = {
     "created": "We have emailed {email} a link to choose your password. Your inquiries will be in your case list.",
@@ -45,6 +45,7 @@ def _page(link, token, form=None, status=200):
         form=form or ReplyForm(formdata=None),
         button=ConfirmForm(formdata=None),
         can_reply=links.can_reply_by_link(case),
+        view_ended_at=tracking_view_ends_at(case),
     )
     return html, status
 
@@ -94,12 +95,7 @@ def download(token, attachment_id):
     )
     if attachment is None:
         abort(404)
-    return send_file(
-        storage().path(attachment.stored_name),
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.filename,
-    )
+    return send_attachment(attachment)
 
 
 @bp.route("/inquiries/t/<token>/revoke", methods=["POST"])

@@ -12,7 +12,9 @@ from askiso.mail.routes import bp
 from askiso.mail.sender import retry_now
 
 PAGE = 100
-OUTBOX_VIEWS = {"problems": ("pending", "sending", "failed"), "failed": ("failed",), "sent": ("sent",)}
+OUTBOX_VIEWS = {
+    "problems": ("pending", "sending", "failed"), "failed": ("failed",), "sent": ("sent",), "dropped": ("dropped",),
+}
 
 
 @bp.route("/staff/mail/outbox")
@@ -38,7 +40,13 @@ def admin_retry(email_id):
         db.session.commit()
         flash(f"Email #{row.id} to {', '.join(row.recipients)} will be sent again now.", "success")
     else:
-        flash("That email was already sent.", "info")
+        if row.status == "sent":
+            message = "That email was already sent."
+        elif row.status == "dropped":
+            message = "That email was dropped: its recipient may no longer see the case."
+        else:
+            message = "A mail worker is sending that email right now; it is not sent again."
+        flash(message, "info")
     return redirect(url_for("mail.admin_outbox", view=request.form.get("view", "problems")))
 
 
@@ -111,8 +119,10 @@ def admin_reprocess(inbound_id):
     if row.status not in ("review", "received", "refused"):
         flash("Only messages kept for review, or refused ones, can be handled again.", "warning")
         return redirect(url_for("mail.admin_inbound_show", inbound_id=row.id))
-    handle(row)
-    record("mail.inbound_reprocessed", current_user, inbound_id=row.id, status=row.status)
+    # "Accept the sender": an admin checked that mail held as unauthenticated is genuine.
+    vouched = request.form.get("vouch") == "1"
+    handle(row, sender_vouched=vouched)
+    record("mail.inbound_reprocessed", current_user, inbound_id=row.id, status=row.status, sender_vouched=vouched)
     db.session.commit()
     flash(f"Handled again: {row.status}{' — ' + row.reason if row.reason else ''}.", "info")
     return redirect(url_for("mail.admin_inbound_show", inbound_id=row.id))

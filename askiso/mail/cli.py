@@ -27,19 +27,19 @@ def send(loop, interval):
     stop = _stop_on_signal() if loop else threading.Event()
     while not stop.is_set():
         try:
-            sent, failed = send_pending()
+            sent, failed, dropped = send_pending()
         except Exception:
             db.session.rollback()
             current_app.logger.exception("outbox batch failed")
-            sent = failed = 0
+            sent = failed = dropped = 0
         total_sent += sent
         total_failed += failed
         if not loop:
-            if sent or failed:
+            if sent or failed or dropped:
                 continue  # drain the whole backlog in a one-shot run
             click.echo(f"sent {total_sent}, failed {total_failed}")
             return
-        if not sent and not failed:
+        if not (sent or failed or dropped):
             stop.wait(interval)
 
 

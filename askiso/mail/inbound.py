@@ -15,6 +15,7 @@ This is a worker: `receive` commits (the raw row first, so nothing is lost).
 
 import hashlib
 import io
+import re
 from datetime import timedelta
 
 from flask import current_app
@@ -68,8 +69,18 @@ def receive(raw, source="stdin"):
     return row
 
 
-def handle(row):
-    """Route one stored message (flushes; the caller commits)."""
+UNAUTHENTICATED = (
+    "held for review: the sender address could not be verified (no dmarc=pass from the trusted "
+    "receiving server, not sent to a signed reply address); check it is genuine, then accept it"
+)
+
+
+def handle(row, sender_vouched=False):
+    """Route one stored message (flushes; the caller commits).
+
+    `sender_vouched`: a staff admin checked that mail held as unauthenticated is genuine
+    (/staff/mail/inbound/<id>, "Accept the sender"), so it is routed as if it were.
+    """
     sender, subject, message_id = parse_headers(row.raw)
     row.from_address, row.subject, row.message_id = sender[:254] or None, subject or None, message_id or None
     if row.is_truncated:
@@ -89,6 +100,8 @@ def handle(row):
         return _mark(row, "refused", "the receiving server says the sender address is forged (DMARC fail)")
     user = user_by_email(parsed.from_address)
     row.user_id = user.id if user is not None else None
+    if user is not None and not sender_vouched and not _may_act_as(parsed):
+        return _mark(row, "review", UNAUTHENTICATED)
     try:
         case, referenced = _target_case(parsed)
         if referenced:
@@ -122,11 +135,37 @@ def _duplicate_of(row):
 
 def _fails_authentication(parsed):
     """DMARC fail in an Authentication-Results header from our own receiving server."""
+    return any("dmarc=fail" in v for v in _trusted_results(parsed))
+
+
+def _may_act_as(parsed):
+    """Whether mail may be posted as the account of its From address without a person checking.
+
+    A From header is easy to forge. With MAIL_REQUIRE_AUTHENTICATED_SENDER (production's default)
+    only mail that our trusted receiving server found DMARC-aligned (dmarc=pass) or that was sent
+    to a signed reply address (only the recipients of our email know it) is; otherwise any.
+    """
+    if not current_app.config.get("MAIL_REQUIRE_AUTHENTICATED_SENDER"):
+        return True
+    return _passes_authentication(parsed) or any(case_number_from_token(t) for t in tokens_in(parsed.recipients))
+
+
+def _trusted_results(parsed):
     authserv = (current_app.config.get("MAIL_TRUSTED_AUTHSERV_ID") or "").lower()
     if not authserv:
-        return False
-    ours = [v for v in parsed.auth_results if v.split(";", 1)[0].strip() == authserv]
-    return any("dmarc=fail" in v for v in ours)
+        return []
+    return [v for v in parsed.auth_results if v.split(";", 1)[0].strip() == authserv]
+
+
+def _passes_authentication(parsed):
+    """dmarc=pass in the topmost Authentication-Results header from our own receiving server
+    (it adds its own on top and must remove any claiming its name, RFC 8601 §5; one further down
+    could come from the sender)."""
+    ours = _trusted_results(parsed)
+    return bool(ours) and _DMARC_PASS.search(ours[0]) is not None
+
+
+_DMARC_PASS = re.compile(r"(?:^|[;\s])dmarc\s*=\s*pass\b")
 
 
 def _case_by_number(number):

@@ -8,7 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "dropped")
+# Who an email about a case is for, so the worker can ask again whether they may still see it
+# (askiso/mail/case_mail.py): "account" (recipient_user_id) or "inquirer" (the case's
+# InquiryContact, who follows it by tracking link). NULL: mail that is not about a case.
+OUTBOX_AUDIENCES = ("account", "inquirer")
 
 
 class OutboxEmail(db.Model):
@@ -30,10 +34,16 @@ class OutboxEmail(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column()
+    # The claim (host:pid:random) whose lease is in locked_until: only it renews or sends the row.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column()
     # When staff last pressed "retry now": the give-up window restarts there.
     retried_at: Mapped[datetime | None] = mapped_column()
+    audience: Mapped[str | None] = mapped_column(String(10))
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Status "dropped": why the worker did not send it (never retried).
+    drop_reason: Mapped[str | None] = mapped_column(Text)
 
 
 INBOUND_STATUSES = ("received", "processed", "pending", "refused", "review", "ignored")

@@ -8,6 +8,9 @@
 
 No internal note content is ever put in an email: receivers look only at
 public messages, and mail templates receive the message explicitly.
+
+Every one of them is queued by askiso/mail/case_mail.queue_case_email, which
+keeps only the people who may see the case (and the worker asks again).
 """
 
 from sqlalchemy import select
@@ -16,8 +19,8 @@ from askiso.auth.models import User
 from askiso.cams.models import Membership
 from askiso.cases import signals
 from askiso.extensions import db
+from askiso.mail.case_mail import queue_case_email
 from askiso.mail.preferences import wants
-from askiso.mail.services import queue_email
 
 NOTIFY_STATUSES = {"waiting", "resolved", "closed"}
 
@@ -44,19 +47,11 @@ def _company_subscribers(case):
     return [m for m in managers if wants(m, "company_cases")]
 
 
-def case_recipients(case, exclude=None, pref=None):
-    """Emails of followers (who want `pref`) and subscribed managers, minus `exclude`."""
+def case_recipients(case, pref=None):
+    """The people a case's emails are for: its followers (who want `pref`) and subscribed
+    managers. Pass them to queue_case_email, which keeps those who may see the case."""
     people = [p for p in _followers(case) if pref is None or wants(p, pref)]
-    people += _company_subscribers(case)
-    seen, emails = set(), []
-    for person in people:
-        if not person.is_active or person.email in seen:
-            continue
-        if exclude is not None and person.id == exclude.id:
-            continue
-        seen.add(person.email)
-        emails.append(person.email)
-    return emails
+    return people + _company_subscribers(case)
 
 
 def case_subject(case, text):
@@ -74,24 +69,23 @@ def send_receipt(case, actor=None, participant=None, request_type=None, **_):
     company = participant if participant is not None else case.participant
     kind = request_type if request_type is not None else case.request_type
     if case.submitter is not None:
-        queue_email(
+        queue_case_email(
             "case_receipt",
-            case.submitter.email,
+            case,
+            [case.submitter],
             case_subject(case, f"Received: {case.subject}"),
             "case_receipt",
-            case=case,
             company=company,
             request_type=kind,
         )
-    submitter_id = case.submitter_id
-    managers = [m.email for m in _company_subscribers(case) if m.is_active and m.id != submitter_id]
+    managers = [m for m in _company_subscribers(case) if m.id != case.submitter_id]
     if managers:
-        queue_email(
+        queue_case_email(
             "case_company_new",
+            case,
             managers,
             case_subject(case, f"New case: {case.subject}"),
             "case_company_new",
-            case=case,
             company=company,
             request_type=kind,
         )
@@ -102,16 +96,15 @@ def send_public_reply(case, actor=None, message=None, **_):
     """A staff member's public reply goes to the submitter and contacts."""
     if message is None or message.is_internal or actor is None or not actor.is_staff:
         return
-    recipients = case_recipients(case, exclude=actor, pref="case_replies")
-    if recipients:
-        queue_email(
-            "case_reply",
-            recipients,
-            case_subject(case, f"New reply: {case.subject}"),
-            "case_reply",
-            case=case,
-            message=message,
-        )
+    queue_case_email(
+        "case_reply",
+        case,
+        case_recipients(case, pref="case_replies"),
+        case_subject(case, f"New reply: {case.subject}"),
+        "case_reply",
+        exclude=actor,
+        message=message,
+    )
 
 
 @signals.status_changed.connect
@@ -119,14 +112,13 @@ def send_status_change(case, actor=None, old_status=None, new_status=None, reaso
     """Waiting, resolution and closure are told to the submitter and contacts."""
     if new_status not in NOTIFY_STATUSES:
         return
-    recipients = case_recipients(case, exclude=actor, pref="status_changes")
-    if recipients:
-        queue_email(
-            "case_status",
-            recipients,
-            case_subject(case, f"{case.status_label}: {case.subject}"),
-            "case_status",
-            case=case,
-            old_status=old_status,
-            reason=reason if new_status == "closed" else None,
-        )
+    queue_case_email(
+        "case_status",
+        case,
+        case_recipients(case, pref="status_changes"),
+        case_subject(case, f"{case.status_label}: {case.subject}"),
+        "case_status",
+        exclude=actor,
+        old_status=old_status,
+        reason=reason if new_status == "closed" else None,
+    )

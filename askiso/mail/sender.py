@@ -2,20 +2,31 @@
 
 With MAIL_SERVER unset, mail is captured as .eml files in the instance folder.
 
-Several workers may run at once (on several hosts). A row is claimed with a
-lease (status "sending", locked_until) by a conditional UPDATE that only
-succeeds while nobody else holds a live lease, checked by its rowcount; on
-PostgreSQL the candidate rows are also read with FOR UPDATE SKIP LOCKED so
-workers do not even queue behind each other. Only the worker whose claim
-succeeded sends, so a message is never sent twice by two workers.
+Several workers may run at once (on several hosts). A worker claims a batch of
+due rows with a lease: a conditional UPDATE (status "sending", its own claim
+token in claimed_by, locked_until = now + LEASE) that only succeeds while
+nobody else holds a live lease, checked by its rowcount; on PostgreSQL the
+candidate rows are also read with FOR UPDATE SKIP LOCKED so workers do not
+even queue behind each other. Leases are compared on the database's clock,
+so hosts whose clocks disagree still agree on when a lease ends.
 
-A worker that dies after the SMTP server accepted a message but before it
-recorded "sent" leaves the row leased; once the lease ends it is sent again.
-That is the one duplicate an outbox cannot rule out (at-least-once); the
-Message-ID is stored with the row, so the copy has the same id and mail
+The lease is short (30 s) and a thread of the worker renews it every 10 s for
+as long as the worker is alive, so a worker that was killed loses its rows
+within 30 s and another takes them over. Right before sending each row the
+worker renews that row's lease once more, conditionally on its token: a row
+another worker took over is skipped, never sent.
+
+What can still send an email twice (docs/mail.md): a worker killed after the
+SMTP server accepted a message but before it recorded "sent" (its row is sent
+again once the lease ends), and a worker that cannot renew for 30 s (frozen,
+or cut off from the database) while a send it had begun goes on. The
+Message-ID is stored with the row, so a copy has the same id and mail
 clients show one message.
 """
 
+import os
+import secrets
+import socket
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -23,19 +34,39 @@ from pathlib import Path
 from flask import current_app
 from flask_mail import Connection
 from flask_mail import Message as MailMessage
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, text, update
 
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db, mail
+from askiso.mail.case_mail import withhold_if_access_ended
 from askiso.mail.models import OutboxEmail
 
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(seconds=30)  # how long a claim lasts unless renewed
+RENEW_EVERY = LEASE / 3  # a live worker renews its claims this often
+MAX_HOLD = timedelta(minutes=10)  # renewals stop after this: a send hung this long gives its rows up
 BATCH = 20
 
 
 def backoff(attempts):
     """Growing delay between attempts: 30 s, 1 min, 2 min, ... capped at 1 h."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def lease_clock():
+    """Now on the database's clock (naive UTC): every worker measures leases on the same one."""
+    if db.engine.dialect.name == "postgresql":
+        return db.session.scalar(text("SELECT clock_timestamp() AT TIME ZONE 'UTC'"))
+    return utcnow()  # SQLite: one host
+
+
+def new_claim_token():
+    """Names one claim of one worker: host, process and a random part (threads claim separately)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def is_held(row):
+    """A worker's live lease holds the row: it may be on its way to the SMTP server right now."""
+    return row.status == "sending" and row.locked_until is not None and row.locked_until >= lease_clock()
 
 
 def _claimable(now):
@@ -46,9 +77,10 @@ def _claimable(now):
     )
 
 
-def claim_batch(limit=BATCH):
-    """Lease up to `limit` due rows to this worker; returns the rows it won."""
-    now = utcnow()
+def claim_batch(limit=BATCH, token=None):
+    """Lease up to `limit` due rows to the claim `token`; returns the rows it won."""
+    token = token or new_claim_token()
+    now = lease_clock()
     stmt = select(OutboxEmail.id).where(*_claimable(now)).order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
     stmt = stmt.limit(limit)
     if db.engine.dialect.name == "postgresql":
@@ -59,7 +91,7 @@ def claim_batch(limit=BATCH):
         result = db.session.execute(
             update(OutboxEmail)
             .where(OutboxEmail.id == row_id, *_claimable(now))
-            .values(status="sending", locked_until=now + LEASE)
+            .values(status="sending", locked_until=now + LEASE, claimed_by=token)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:
@@ -70,10 +102,78 @@ def claim_batch(limit=BATCH):
     return list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.id.in_(won)).order_by(OutboxEmail.id)))
 
 
+def renew_leases(token, held_since, row_id=None):
+    """Extend the leases `token` still holds (or that of one row); returns how many it held.
+
+    A row another worker took over carries that worker's token and is not
+    touched. After MAX_HOLD nothing is renewed: the rows go to another worker.
+    """
+    now = lease_clock()
+    if now - held_since > MAX_HOLD:
+        db.session.commit()
+        return 0
+    stmt = update(OutboxEmail).where(OutboxEmail.claimed_by == token, OutboxEmail.status == "sending")
+    if row_id is not None:
+        stmt = stmt.where(OutboxEmail.id == row_id)
+    result = db.session.execute(
+        stmt.values(locked_until=now + LEASE).execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+class LeaseKeeper(threading.Thread):
+    """Renews one claim's leases every RENEW_EVERY while the worker is alive, with its own session."""
+
+    def __init__(self, app, token, held_since, every=None):
+        super().__init__(name="outbox-lease", daemon=True)
+        self.app, self.token, self.held_since = app, token, held_since
+        self.every = every
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.wait((self.every or RENEW_EVERY).total_seconds()):
+            with self.app.app_context():
+                try:
+                    renew_leases(self.token, self.held_since)
+                except Exception:  # the next renewal tries again; the lease covers a missed one
+                    db.session.rollback()
+                    self.app.logger.exception("outbox lease renewal failed")
+                finally:
+                    db.session.remove()
+
+    def stop(self):
+        self.done.set()
+
+
+def held_rows(limit=BATCH):
+    """Claim a batch and yield each row only once its lease is renewed for the send; a live claim is kept alive."""
+    token = new_claim_token()
+    held_since = lease_clock()
+    rows = claim_batch(limit, token)
+    if not rows:
+        return
+    keeper = LeaseKeeper(current_app._get_current_object(), token, held_since)
+    keeper.start()
+    try:
+        for row in rows:
+            row_id = row.id
+            if renew_leases(token, held_since, row_id=row_id) == 1:
+                yield row
+            else:
+                current_app.logger.warning("outbox email %s was taken over by another worker; not sending", row_id)
+    finally:
+        keeper.stop()
+
+
 def send_pending(limit=BATCH):
-    """Deliver one batch; returns (sent, failed) counts."""
-    sent = failed = 0
-    for row in claim_batch(limit):
+    """Deliver one batch; returns (sent, failed, dropped) counts. A batch of only dropped rows
+    (their recipients may no longer see the case) is still progress: the next batch may send."""
+    sent = failed = dropped = 0
+    for row in held_rows(limit):
+        if withhold_if_access_ended(row):  # the recipient may no longer see the case: "dropped"
+            dropped += 1
+            continue
         try:
             deliver(row)
         except Exception as exc:  # any delivery failure is recorded and retried
@@ -87,17 +187,17 @@ def send_pending(limit=BATCH):
             sent += 1
         row.attempts += 1
         db.session.commit()
-    return sent, failed
+    return sent, failed, dropped
 
 
 def send_all(max_batches=1000):
     """Drain everything due now (CLI one-shot and tests); returns (sent, failed)."""
     total_sent = total_failed = 0
     for _ in range(max_batches):
-        sent, failed = send_pending()
+        sent, failed, dropped = send_pending()
         total_sent += sent
         total_failed += failed
-        if not sent and not failed:
+        if not (sent or failed or dropped):
             break
     return total_sent, total_failed
 
@@ -116,8 +216,9 @@ def _record_failure(row, exc):
 
 
 def retry_now(row):
-    """Staff asked to try a pending or failed email again at once."""
-    if row.status == "sent":
+    """Staff asked to try a pending or failed email again at once (not a sent or dropped one, nor
+    one a live worker holds)."""
+    if row.status in ("sent", "dropped") or is_held(row):
         return False
     row.status = "pending"
     row.next_attempt_at = utcnow()
@@ -191,4 +292,12 @@ def start_background_sender(app, interval=2.0):
     return stop
 
 
-__all__ = ["claim_batch", "retry_now", "send_all", "send_pending", "start_background_sender"]
+__all__ = [
+    "claim_batch",
+    "held_rows",
+    "renew_leases",
+    "retry_now",
+    "send_all",
+    "send_pending",
+    "start_background_sender",
+]

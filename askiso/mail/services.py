@@ -29,20 +29,34 @@ def clean_address(value):
     return addr
 
 
-def queue_email(kind, to, subject, template, *, case=None, headers=None, **context):
-    """Render templates/mail/<template>.txt (and .html if present) into outbox rows.
+def queue_email(kind, to, subject, template, *, headers=None, **context):
+    """Render templates/mail/<template>.txt (and .html if present) into outbox rows, for mail
+    that is not about a case (accounts, links, notices).
 
     One row per recipient, so that each carries its own unsubscribe link.
     Addresses that said "stop" are skipped, except for mail they asked for.
-    Returns the rows added.
+    Returns the rows added. Mail about a case goes through askiso/mail/case_mail.py
+    (queue_case_email, queue_inquirer_email), which checks who may see the case.
     """
+    if "case" in context:
+        raise TypeError("an email about a case is queued by askiso.mail.case_mail (queue_case_email)")
+    return queue_to(kind, to, subject, template, headers=headers, **context)
+
+
+def queue_to(kind, to, subject, template, *, case=None, headers=None, audience=None, recipient_user_id=None,
+             **context):
+    """queue_email's work, for askiso/mail/case_mail.py: do not call it for a case yourself."""
     addresses = [to] if isinstance(to, str) else list(to)
     recipients = []
     for addr in addresses:
         addr = clean_address(addr)
         if addr and addr not in recipients and (kind in REQUESTED_KINDS or not is_suppressed(addr)):
             recipients.append(addr)
-    return [_queue_one(kind, addr, subject, template, case, headers, context) for addr in recipients]
+    rows = [_queue_one(kind, addr, subject, template, case, headers, context) for addr in recipients]
+    for row in rows:
+        row.audience = audience
+        row.recipient_user_id = recipient_user_id
+    return rows
 
 
 def _queue_one(kind, recipient, subject, template, case, headers, context):

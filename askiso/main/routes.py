@@ -25,7 +25,6 @@ def home():
 @public
 def help():
     """The user guide for participants: submitting and following cases, who sees what."""
-    from askiso.cases.catalog import REQUEST_TYPES
     from askiso.cases.models import RequestType
     from askiso.cases.rules import REOPEN_WINDOW
     from askiso.extensions import db
@@ -34,7 +33,7 @@ def help():
         db.select(RequestType).where(RequestType.is_active.is_(True)).order_by(RequestType.sort_order)
     ).all()
     return render_template(
-        "main/help.html", request_types=types or REQUEST_TYPES, reopen_days=REOPEN_WINDOW.days
+        "main/help.html", request_types=types, reopen_days=REOPEN_WINDOW.days
     )
 
 

@@ -107,10 +107,22 @@ def _database_is_empty():
     return "users" in names and db.session.scalar(select(func.count(User.id))) == 0
 
 
+def _files_present(root):
+    """The first file under the file folder, or None (empty sub-folders do not count)."""
+    return next((p for p in root.rglob("*") if p.is_file()), None) if root.exists() else None
+
+
 def restore_backup(archive_path):
     """Restore an archive into this (empty) instance; verifies every file's sha256."""
     if not _database_is_empty():
         raise BackupError("this instance already has data: restore only into an empty instance")
+    files_root = Path(current_app.config["FILE_STORAGE_DIR"])
+    stray = _files_present(files_root)
+    if stray is not None:
+        raise BackupError(
+            f"the file folder {files_root} is not empty (it holds {stray.relative_to(files_root)}): "
+            "restore only into an empty instance, with an empty FILE_STORAGE_DIR"
+        )
     db.session.remove()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

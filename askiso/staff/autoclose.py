@@ -14,8 +14,8 @@ from askiso.cases.models import Case, Message
 from askiso.cases.services import change_status
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
+from askiso.mail.case_mail import queue_case_email
 from askiso.mail.notify import case_recipients, case_subject
-from askiso.mail.services import queue_email
 from askiso.staff.models import CaseReminder
 from askiso.staff.sla import get_settings
 from askiso.visibility import all_cases
@@ -59,10 +59,9 @@ def _already_reminded(case):
 
 
 def _remind(case, closes_at):
-    recipients = case_recipients(case)
-    if recipients:
-        queue_email("case_autoclose_reminder", recipients, case_subject(case, f"Closing soon: {case.subject}"),
-                    "staff_autoclose_reminder", case=case, closes_at=closes_at)
+    queue_case_email("case_autoclose_reminder", case, case_recipients(case),
+                     case_subject(case, f"Closing soon: {case.subject}"), "staff_autoclose_reminder",
+                     closes_at=closes_at)
     db.session.add(CaseReminder(case_id=case.id, kind=REMINDER, anchor_at=case.resolved_at, sent_at=utcnow()))
 
 

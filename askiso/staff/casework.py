@@ -11,8 +11,8 @@ from askiso.cases.models import STATUS_LABELS, Attachment, Case, Message
 from askiso.cases.services import InvalidCase, StaleCase, _flush_versioned
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
+from askiso.mail.case_mail import queue_case_email
 from askiso.mail.notify import case_recipients, case_subject
-from askiso.mail.services import queue_email
 from askiso.visibility import visible_cases, visible_messages
 
 # ---------------------------------------------------------------- merge
@@ -99,12 +99,11 @@ def _close_as_merged(duplicate, target, actor, now):
 
 def _tell_submitters(duplicate, target, actor):
     for case in (duplicate, target):
-        recipients = case_recipients(case, exclude=actor)
-        if recipients:
-            queue_email(
-                "case_merged", recipients, case_subject(case, f"Merged: {duplicate.number} into {target.number}"),
-                "staff_case_merged", case=case, duplicate=duplicate, target=target,
-            )
+        queue_case_email(
+            "case_merged", case, case_recipients(case),
+            case_subject(case, f"Merged: {duplicate.number} into {target.number}"), "staff_case_merged",
+            exclude=actor, duplicate=duplicate, target=target,
+        )
 
 
 # ---------------------------------------------------------------- timeline

@@ -1,6 +1,7 @@
 """Demo data of the staff workspace: queue members, canned responses, holidays.
 
-Idempotent: looked up by natural key before anything is created.
+Each row is added once (askiso/core/seeding.py `first_time`): a queue member an admin
+removed, or a canned response or holiday someone deleted, does not come back.
 """
 
 from datetime import date, timedelta
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from askiso.auth.models import user_by_email
 from askiso.cases.models import Queue, QueueMember
+from askiso.core.seeding import first_time
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.staff.models import CannedResponse, Holiday
@@ -74,16 +76,23 @@ def load_staff_workspace():
         user = user_by_email(email)
         if user is None:
             continue
-        for key in keys:
-            if key in queues and db.session.get(QueueMember, (queues[key].id, user.id)) is None:
+        for key in (k for k in keys if k in queues):
+            exists = db.session.get(QueueMember, (queues[key].id, user.id)) is not None
+            if first_time(db.session, "queue_members", f"{email}|{key}", exists=exists):
                 db.session.add(QueueMember(queue_id=queues[key].id, user_id=user.id))
     for title, queue_key, body in CANNED:
-        if db.session.scalar(select(CannedResponse).where(CannedResponse.title == title)) is None:
+        exists = db.session.scalar(select(CannedResponse.id).where(CannedResponse.title == title)) is not None
+        if first_time(db.session, "canned_responses", title, exists=exists):
             queue = queues.get(queue_key) if queue_key else None
             db.session.add(CannedResponse(title=title, body=body, queue_id=queue.id if queue else None))
+    _add_holidays()
+    db.session.flush()
+
+
+def _add_holidays():
     today = upcoming_day(utcnow())
     for year in (today.year, today.year + 1):
-        for day, name in us_federal_holidays(year):
-            if day >= today and db.session.scalar(select(Holiday).where(Holiday.day == day)) is None:
+        for day, name in (h for h in us_federal_holidays(year) if h[0] >= today):
+            exists = db.session.scalar(select(Holiday.id).where(Holiday.day == day)) is not None
+            if first_time(db.session, "holidays", day.isoformat(), exists=exists):
                 db.session.add(Holiday(day=day, name=name))
-    db.session.flush()

@@ -48,6 +48,7 @@ def test_document_lists_every_operation(api_schema):
         "POST /cases/{number}/messages",
         "POST /cases/{number}/attachments",
         "GET /cases/{number}/attachments/{attachment_id}",
+        "GET /obligations",
     }
 
 

@@ -1,6 +1,7 @@
 """Sign-in, sign-out and server-side sessions."""
 
 import pyotp
+import pytest
 
 from askiso.auth.models import UserSession
 from askiso.extensions import db
@@ -70,3 +71,18 @@ def test_open_redirect_after_login_is_refused(client, people):
         data={"email": people.alpha_user.email, "password": "tangerine-oboe-mosaic-42", "next": "https://evil.test/"},
     )
     assert "evil.test" not in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/cases\r\nSet-Cookie: x=1", "/cases\n", "/\t/evil.test/", "/\\evil.test/", "/cases\x00", "/cases\x7f"],
+)
+def test_control_characters_in_next_redirect_home(client, people, target):
+    """Attack: a `next` holding CR/LF (header splitting) or characters a browser drops or reads
+    as "/" answered 500 after signing in; it is refused like any unsafe target."""
+    response = client.post(
+        "/login", data={"email": people.alpha_user.email, "password": "tangerine-oboe-mosaic-42", "next": target}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "\n" not in response.headers["Location"] and "evil" not in response.headers["Location"]

@@ -2,8 +2,10 @@
 
 import pyotp
 import pytest
+from sqlalchemy import select
 
 from askiso.auth.account_services import Refused, disable_totp
+from askiso.auth.models import UserSession
 from askiso.auth.totp import new_recovery_codes
 from askiso.extensions import db
 from tests.factories import PASSWORD, make_user
@@ -117,11 +119,34 @@ def test_staff_reach_staff_pages_after_enrolling(client, unenrolled_admin):
     db.session.commit()
     client.post("/login", data={"email": unenrolled_admin.email, "password": PASSWORD})
     client.get("/account/two-factor")
-    with client.session_transaction() as session:
-        secret = session["totp_pending_secret"]
+    secret = _pending_secret(unenrolled_admin)
     response = client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
     assert response.status_code == 200 and b"recovery codes" in response.data
     assert client.get("/staff/audit/").status_code == 200
+
+
+def _pending_secret(user):
+    db.session.expire_all()
+    return db.session.scalar(
+        select(UserSession.pending_totp_secret).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    )
+
+
+def test_pending_secret_is_kept_server_side_not_in_the_cookie(app, client, people):
+    """Attack: read the signed (not encrypted) session cookie during enrolment and take the
+    secret; whoever has it makes valid codes for the account once it is confirmed."""
+    client.post("/login", data={"email": people.alpha_user.email, "password": PASSWORD})
+    page = client.get("/account/two-factor")
+    secret = _pending_secret(people.alpha_user)
+    assert secret and secret.encode() in page.data  # shown to the person on the page only
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    decoded = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert secret not in repr(decoded) and secret not in cookie
+    assert client.get("/account/two-factor").data.count(secret.encode()) >= 1  # same secret on reload
+    assert _pending_secret(people.alpha_user) == secret
+    response = client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    assert b"recovery codes" in response.data
+    assert _pending_secret(people.alpha_user) is None  # forgotten once enrolled
 
 
 def test_unenrolled_staff_api_calls_are_refused(app, client, unenrolled_admin):

@@ -143,7 +143,7 @@ def test_sa_activity_shows_only_membership_events_of_own_participant(people, cli
 def test_new_sa_role_granted_by_sa_requires_membership_of_that_participant(people, client_for):
     """Even a user id of an outsider cannot be smuggled: adding works by email only, into A."""
     client = client_for(people.alpha_sa)
-    response = client.post("/company/ALPHA/members", data={"email": people.beta_user.email,
+    response = client.post("/company/ALPHA/members", data={"email": people.beta_user.email, "name": "B",
                                                            "participant_id": people.beta.id})
     assert response.status_code == 302
     assert _membership(people.beta_user, people.alpha).is_active
@@ -162,3 +162,30 @@ def test_sa_activity_leaves_out_other_features_events(people, client_for):
     assert "cases.note_added" not in sa_page
     staff_page = client_for(people.admin).get("/staff/participants/ALPHA/").get_data(as_text=True)
     assert "cases.note_added" in staff_page
+
+
+def test_add_member_answers_the_same_whatever_the_address(people, client_for):
+    """Issue 20, finding 6. Attack: an SA probes addresses on the add-member page to learn whether
+    each has an Ask ISO account, the owner's name, or that it is an ISO staff address."""
+    from tests.factories import make_user
+
+    make_user("gone@elsewhere.test", "Gwen Gone").is_active = False
+    db.session.commit()
+    client = client_for(people.alpha_sa)
+    answers = {}
+    for email in ("brand.new@nowhere.test", people.beta_user.email, people.agent.email, people.admin.email,
+                  "gone@elsewhere.test"):
+        response = client.post("/company/ALPHA/members", data={"email": email, "name": "Pat Probe"})
+        assert response.status_code == 302
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        flash = page.split('class="flash', 1)[1].split("</", 1)[0]
+        answers[email] = flash.replace(email, "<address>")
+    assert len(set(answers.values())) == 1, answers
+    [answer] = set(answers.values())
+    assert "they get an email" in answer
+    for secret in ("Bob User", "Alex Agent", "Avery Admin", "Gwen Gone", "staff", "account", "deactivated"):
+        assert secret not in answer
+    # Staff and deactivated addresses were not added; the existing account's name shows only now it is a member.
+    page = client.get("/company/ALPHA/").get_data(as_text=True)
+    assert "Alex Agent" not in page and "Avery Admin" not in page and "Gwen Gone" not in page
+    assert "Bob User" in page

@@ -6,11 +6,11 @@ import re
 import pytest
 
 from askiso.cams.models import Membership
-from askiso.cases.catalog import REQUEST_TYPES
 from askiso.cases.models import Attachment, Case, PendingUpload, RequestType
 from askiso.extensions import db
 from askiso.mail.models import OutboxEmail
 from tests.cases.helpers import PDF
+from tests.catalogue import REQUEST_TYPES
 from tests.statements import recorded_statements
 
 VALID_FIELDS = {

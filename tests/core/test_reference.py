@@ -124,7 +124,7 @@ def _rows(table):
         "topics": (lambda: Topic(key="extra", name="Extra"), "name"),
         "request_types": (lambda: RequestType(key="extra", name="Extra", queue_id=queue_id, fields=[]), "name"),
         "holidays": (lambda: Holiday(day=date(2030, 1, 2), name="Extra"), "name"),
-        "service_level_settings": (lambda: ServiceLevelSettings(id=1, **sla.DEFAULTS), "autoclose_days"),
+        "service_level_settings": (lambda: ServiceLevelSettings(id=2, **sla.DEFAULTS), "autoclose_days"),
     }[table]
 
 

@@ -137,7 +137,7 @@ def test_conditional_claim_loses_when_someone_else_won(app, people, monkeypatch)
     monkeypatch.setattr(db.session, "execute", execute)
     assert claim_batch() == []
     monkeypatch.undo()
-    assert send_pending() == (0, 0)
+    assert send_pending() == (0, 0, 0)
 
 
 def test_two_workers_at_once_send_each_message_once_on_postgresql(app, people, smtp):

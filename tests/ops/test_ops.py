@@ -155,6 +155,22 @@ def test_restore_refuses_a_tampered_file(app, people, tmp_path, empty_instance):
         db.session.remove()
 
 
+def test_restore_refuses_a_file_folder_holding_a_file(app, people, tmp_path, empty_instance):
+    new_case(people.alpha_user, people.alpha, request_type="ftr_policies", files=[pdf_file()])
+    archive = tmp_path / "backup.tar.gz"
+    backup.create_backup(archive)
+    stray = Path(empty_instance.config["FILE_STORAGE_DIR"]) / "ab" / "left-over"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"not from this backup")
+    with empty_instance.app_context():
+        result = empty_instance.test_cli_runner().invoke(args=["restore", str(archive)])
+        assert result.exit_code != 0
+        assert "file folder" in result.output and "ab/left-over" in result.output
+        assert backup._database_is_empty()  # nothing was restored into the database either
+        db.session.remove()
+    assert sorted(p.name for p in stray.parent.parent.rglob("*") if p.is_file()) == ["left-over"]
+
+
 def test_backup_and_restore_cli(app, people, tmp_path):
     new_case(people.alpha_user, people.alpha)
     result = app.test_cli_runner().invoke(args=["backup", "--to", str(tmp_path / "b.tar.gz")])

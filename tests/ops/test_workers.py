@@ -15,7 +15,7 @@ def test_mail_loop_finishes_the_batch_in_hand_then_stops_on_sigterm(app, monkeyp
             os.kill(os.getpid(), signal.SIGTERM)  # arrives while the batch is being sent
         if len(calls) > 3:
             raise KeyboardInterrupt("the loop ignored SIGTERM")
-        return 1, 0
+        return 1, 0, 0
 
     monkeypatch.setattr(mail_cli, "send_pending", send_pending)
     saved = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}

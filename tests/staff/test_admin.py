@@ -102,6 +102,6 @@ def test_canned_holidays_and_service_levels_by_supervisor(app, people, client_fo
         "normal_first_response_minutes": 540, "low_first_response_minutes": 1620, "resolution_minutes": 5400,
         "autoclose_days": 5, "reminder_days": 6})
     assert bad.status_code == 400 and "before the automatic closure" in bad.get_data(as_text=True)
-    assert db.session.get(ServiceLevelSettings, 1) is None
+    assert db.session.get(ServiceLevelSettings, 1).autoclose_days == 7  # the seeded targets, unchanged
     actions = set(_actions())
     assert {"staff.canned_created", "staff.canned_deleted", "staff.holiday_added", "staff.holiday_removed"} <= actions
