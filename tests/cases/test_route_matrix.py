@@ -37,7 +37,9 @@ OTHER_ARGUMENTS = {
     "view_id": "a person's own saved views: tests/staff/test_list.py",
     "name": "report charts (staff only) and captured dev mail: tests/staff/test_reports.py, tests/mail",
     "filename": "static files",
-    "obligation_id": "obligations of a company: tests/obligations",
+    "obligation_id": "obligations (staff only): tests/obligations/test_staff_pages.py",
+    "row_id": "a participant's row of an obligation (staff only): tests/obligations/test_staff_pages.py",
+    "participant_id": "participant attributes (staff only): tests/obligations/test_staff_pages.py",
 }
 
 GUESSED_NUMBER = "AI-2099-999999"
