@@ -98,3 +98,18 @@ def test_public_endpoints_do_not_fail_for_a_visitor(app, client, endpoint):
     values = {arg: SAMPLE_ARGUMENTS.get(arg, 1) for arg in rule.arguments}
     response = client.get(rule.build(values, append_unknown=False)[1]) if "GET" in rule.methods else None
     assert response is None or response.status_code < 500
+
+
+def test_no_staff_rule_exists_for_a_participant(app, people, client_for):
+    """Every rule under /staff/ answers a signed-in participant (an External Manager and Security
+    Administrator included) 404, whatever its arguments: the staff side does not exist for them."""
+    checked = 0
+    for person in (people.alpha_manager, people.alpha_sa):
+        client = client_for(person)
+        for method, url, rule in _signed_out_rules(app):
+            if not rule.startswith("/staff/"):
+                continue
+            response = client.open(url, method=method)
+            assert response.status_code == 404, (person.email, method, rule, response.status_code)
+            checked += 1
+    assert checked >= 60
