@@ -22,12 +22,14 @@ Rules (DESIGN §1):
 
 import functools
 import json
+import logging
 import unicodedata
+import weakref
 from typing import NamedTuple
 
-from flask import abort, current_app, has_request_context, request
+from flask import abort, current_app, g, has_request_context, request
 from sqlalchemy import and_, bindparam, event, exists, false, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, with_loader_criteria
 
 from askiso.cams.models import Membership, Participant
 from askiso.cases.models import Attachment, Case, CaseContact, Message, QueueMember
@@ -80,7 +82,7 @@ def case_clause(viewer):
 
 def visible_cases(viewer):
     """A SELECT of the cases the viewer may see, to refine with filters."""
-    return select(Case).where(case_clause(viewer))
+    return scoped(select(Case).where(case_clause(viewer)))
 
 
 # --- Kept statements -------------------------------------------------------
@@ -133,8 +135,14 @@ _OWN_PARTICIPANT_GROUPS = (
 def _active_memberships_of(user_id, *columns):
     """SELECT `columns` over the active memberships of `user_id` (a parameter or a column) and their
     participants. By default a MembershipRow's columns, in its order."""
-    columns = columns or (Membership.participant_id, Membership.is_external_manager, Membership.is_security_admin,
-                          Participant.code, Participant.name, Participant.status)
+    columns = columns or (
+        Membership.participant_id,
+        Membership.is_external_manager,
+        Membership.is_security_admin,
+        Participant.code,
+        Participant.name,
+        Participant.status,
+    )
     return (
         select(*columns)
         .select_from(Membership)
@@ -167,7 +175,8 @@ def memberships_column(dialect_name, user_id, correlate):
     request's session bring them (askiso/auth/sessions.py, note_memberships), one round trip
     fewer on every participant's page."""
     array, aggregate = (
-        (func.json_build_array, func.json_agg) if dialect_name == "postgresql"
+        (func.json_build_array, func.json_agg)
+        if dialect_name == "postgresql"
         else (func.json_array, func.json_group_array)
     )
     rows = _active_memberships_of(user_id).selected_columns
@@ -281,8 +290,8 @@ def managed_cases(viewer):
     """
     ids = managed_participant_ids(viewer)
     if not ids:
-        return select(Case).where(false())
-    return select(Case).where(Case.participant_id.in_(ids))
+        return scoped(select(Case).where(false()))
+    return scoped(select(Case).where(Case.participant_id.in_(ids)))
 
 
 def all_cases():
@@ -303,7 +312,7 @@ def can_view_case(viewer, case):
     cache = _request_cache()
     key = (viewer.id, case.id)
     if key not in cache:
-        stmt = select(Case.id).where(Case.id == case.id, case_clause(viewer))
+        stmt = scoped(select(Case.id).where(Case.id == case.id, case_clause(viewer)))
         cache[key] = db.session.scalar(stmt) is not None
     return cache[key]
 
@@ -367,6 +376,8 @@ def _case_page_loads():
         joinedload(Case.submitter),
         joinedload(Case.assignee),
     )
+
+
 _BY_NUMBER = {}  # (clause key, ids of the options) -> (options, kept statement)
 
 
@@ -384,7 +395,9 @@ def get_case_or_404(number, viewer, *options):
     kept = _BY_NUMBER.get(shape)
     if kept is None:
         stmt = generic_plan(  # a unique number: one plan fits every value
-            select(Case).where(clause, Case.number == bindparam("number")).options(*_case_page_loads(), *options)
+            scoped(
+                select(Case).where(clause, Case.number == bindparam("number")).options(*_case_page_loads(), *options)
+            )
         )
         # The options are held with the statement, so their ids cannot be reused meanwhile.
         kept = (options, stmt)
@@ -407,8 +420,8 @@ def can_see_internal(viewer):
 def visible_messages(viewer, case):
     """The messages of a case the viewer may read, oldest first."""
     if not can_view_case(viewer, case):
-        return select(Message).where(false())
-    stmt = select(Message).where(Message.case_id == case.id)
+        return scoped(select(Message).where(false()))
+    stmt = scoped(select(Message).where(Message.case_id == case.id))
     if not can_see_internal(viewer):
         stmt = stmt.where(Message.is_internal.is_(False))
     return stmt.order_by(Message.created_at, Message.id)
@@ -417,8 +430,8 @@ def visible_messages(viewer, case):
 def visible_attachments(viewer, case):
     """The files of a case the viewer may download."""
     if not can_view_case(viewer, case):
-        return select(Attachment).where(false())
-    stmt = select(Attachment).where(Attachment.case_id == case.id)
+        return scoped(select(Attachment).where(false()))
+    stmt = scoped(select(Attachment).where(Attachment.case_id == case.id))
     if not can_see_internal(viewer):
         stmt = stmt.where(Attachment.is_internal.is_(False))
     return stmt.order_by(Attachment.created_at, Attachment.id)
@@ -433,8 +446,12 @@ def _public_conversation_statements():
     case_id = bindparam("case_id")
     messages = (
         select(
-            Message.id, Message.created_at, Message.body, Message.author_name,
-            User.name.label("user_name"), User.staff_role.label("user_staff_role"),
+            Message.id,
+            Message.created_at,
+            Message.body,
+            Message.author_name,
+            User.name.label("user_name"),
+            User.staff_role.label("user_staff_role"),
         )
         .outerjoin(User, User.id == Message.author_id)
         .where(Message.case_id == case_id, Message.is_internal.is_(False))
@@ -445,7 +462,7 @@ def _public_conversation_statements():
         .where(Attachment.case_id == case_id, Attachment.is_internal.is_(False))
         .order_by(Attachment.created_at, Attachment.id)
     )
-    return generic_plan(messages), generic_plan(files)
+    return generic_plan(scoped(messages)), generic_plan(scoped(files))
 
 
 def public_conversation(viewer, case):
@@ -473,9 +490,7 @@ def can_view_attachment(viewer, attachment):
 
 def get_attachment_or_404(case, attachment_id, viewer):
     """An attachment of a visible case, if the viewer may download it."""
-    attachment = db.session.scalar(
-        visible_attachments(viewer, case).where(Attachment.id == attachment_id)
-    )
+    attachment = db.session.scalar(visible_attachments(viewer, case).where(Attachment.id == attachment_id))
     if attachment is None:
         abort(404)
     return attachment
@@ -514,20 +529,20 @@ def inquirer_may_see(case, at):
 def visible_messages_for_tracking(case):
     """The public messages of the one case a tracking link opens, oldest first."""
     if case is None:
-        return select(Message).where(false())
+        return scoped(select(Message).where(false()))
     stmt = (
         select(Message)
         .where(Message.case_id == case.id, Message.is_internal.is_(False))
         .order_by(Message.created_at, Message.id)
     )
     ends_at = tracking_view_ends_at(case)
-    return stmt if ends_at is None else stmt.where(Message.created_at < ends_at)
+    return scoped(stmt if ends_at is None else stmt.where(Message.created_at < ends_at))
 
 
 def visible_attachments_for_tracking(case):
     """The public files of the one case a tracking link opens (never files of internal notes)."""
     if case is None:
-        return select(Attachment).where(false())
+        return scoped(select(Attachment).where(false()))
     internal_message = exists().where(Message.id == Attachment.message_id, Message.is_internal.is_(True))
     stmt = (
         select(Attachment)
@@ -535,4 +550,124 @@ def visible_attachments_for_tracking(case):
         .order_by(Attachment.created_at, Attachment.id)
     )
     ends_at = tracking_view_ends_at(case)
-    return stmt if ends_at is None else stmt.where(Attachment.created_at < ends_at)
+    return scoped(stmt if ends_at is None else stmt.where(Attachment.created_at < ends_at))
+
+
+# --- The guard ---------------------------------------------------------------
+# Every ORM SELECT of cases, messages or files made while a request is served is
+# scoped to that request's viewer, whether or not the code that made it
+# remembered to: the statements this module builds are marked as scoped
+# already; any other gets the rule added (SQLAlchemy's with_loader_criteria,
+# on the statement and on the relationship loads of what it returns). A query
+# of case content in a request with no viewer is an error. Work that must read
+# beyond the viewer (a worker's job run inline, a tracking link, indexing after
+# a commit) says so: `with unscoped("why"):`, and is logged.
+
+GUARDED = (Case, Message, Attachment)
+_SCOPED_OPTION = "askiso_visibility_scoped"
+_log = logging.getLogger("askiso.visibility")
+
+
+def scoped(stmt):
+    """Mark a statement as scoped by this module's rule (the guard leaves it as it is)."""
+    return stmt.execution_options(**{_SCOPED_OPTION: True})
+
+
+class unscoped:  # noqa: N801 - reads as a phrase: `with unscoped("why"):`
+    """Read case content beyond the request's viewer, for a named reason (logged)."""
+
+    def __init__(self, why):
+        if not why:
+            raise ValueError("say why the read is unscoped")
+        self.why = why
+
+    def __enter__(self):
+        if has_request_context():
+            stack = request.__dict__.setdefault("_visibility_unscoped", [])
+            stack.append(self.why)
+            _log.debug("unscoped read: %s (%s)", self.why, request.endpoint)
+        return self
+
+    def __exit__(self, *exc):
+        if has_request_context():
+            request.__dict__["_visibility_unscoped"].pop()
+        return False
+
+    def __call__(self, fn):
+        """As a decorator: the whole function reads unscoped."""
+
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            with self:
+                return fn(*args, **kwargs)
+
+        return wrapped
+
+
+def _request_viewer():
+    """The person this request acts for (an API token's, or the signed-in person), or None."""
+    api_user = g.get("api_user")
+    if api_user is not None:
+        return api_user
+    from flask_login import current_user
+
+    user = current_user._get_current_object()
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _guarded_entities(state):
+    """The guarded models among the statement's entities and its primary entity (what a
+    `select(func.count()).select_from(Case)` counts). A statement about something else that joins
+    cases in is not seen here (finding every FROM costs a quarter of a millisecond a statement):
+    such statements use this module's clauses, as askiso/cases/counts.py does."""
+    stmt = state.statement
+    try:
+        return _ENTITIES_OF[stmt]
+    except (KeyError, TypeError):
+        pass
+    found = {m.class_ for m in state.all_mappers if m.class_ in GUARDED}
+    primary = state.bind_mapper
+    if primary is not None and primary.class_ in GUARDED:
+        found.add(primary.class_)
+    try:
+        _ENTITIES_OF[stmt] = found = frozenset(found)
+    except TypeError:
+        pass
+    return found
+
+
+# What _guarded_entities found, per statement object: kept statements are asked once, not on
+# every request (all_mappers costs ~16 µs a statement, the guard's whole cost otherwise ~1 µs).
+_ENTITIES_OF = weakref.WeakKeyDictionary()
+
+
+def _criteria(viewer, entities, relationship_load):
+    """The loader criteria that keep this viewer's statement within the rule."""
+    if viewer.is_staff:
+        if not _restricted_to_queues(viewer):
+            return ()
+        return (with_loader_criteria(Case, case_clause(viewer), include_aliases=True),)
+    options = [with_loader_criteria(Case, case_clause(viewer), include_aliases=True)]
+    for model in (Message, Attachment):
+        criterion = model.is_internal.is_(False)
+        if not relationship_load:  # a relationship load starts from a case loaded within the rule
+            criterion = and_(criterion, model.case_id.in_(select(Case.id).where(case_clause(viewer))))
+        options.append(with_loader_criteria(model, criterion, include_aliases=True))
+    return tuple(options)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _guard(state):
+    if not state.is_select or state.is_column_load or not has_request_context():
+        return
+    if state.execution_options.get(_SCOPED_OPTION) or request.__dict__.get("_visibility_unscoped"):
+        return
+    entities = _guarded_entities(state)
+    if not entities:
+        return
+    viewer = _request_viewer()
+    if viewer is None or not getattr(viewer, "is_active", False):
+        raise VisibilityError(f"a query of {sorted(e.__name__ for e in entities)} in a request with no viewer")
+    options = _criteria(viewer, entities, state.is_relationship_load)
+    if options:
+        state.statement = state.statement.options(*options)

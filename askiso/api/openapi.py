@@ -7,7 +7,9 @@ from functools import wraps
 from flask import current_app, request
 
 from askiso.api import schemas
+from askiso.api.auth import api_user
 from askiso.api.errors import ApiError, invalid
+from askiso.visibility import get_case_or_404
 
 API_VERSION = "1.0.0"
 ERROR_DESCRIPTIONS = {
@@ -46,10 +48,14 @@ def operation(
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if query is not None:
-                kwargs["query"] = query().load(request.args.to_dict())
-            if body is not None:
-                kwargs["body"] = body().load(_body_object(multipart is not None))
+            try:
+                if query is not None:
+                    kwargs["query"] = query().load(request.args.to_dict())
+                if body is not None:
+                    kwargs["body"] = body().load(_body_object(multipart is not None))
+            except Exception:
+                _case_before_input(kwargs)
+                raise
             return view(*args, **kwargs)
 
         wrapped.api_operation = {
@@ -67,6 +73,13 @@ def operation(
         return wrapped
 
     return decorator
+
+
+def _case_before_input(view_args):
+    """A case the caller may not see is not found, whatever they sent: checked before telling them
+    what is wrong with their input, so a refusal of bad input never says that the case exists."""
+    if "number" in view_args:
+        get_case_or_404(view_args["number"], api_user())
 
 
 def _body_object(multipart_allowed):

@@ -179,7 +179,9 @@ def _conditions(scope, shape, branch):
 def _kept(shape, build):
     stmt = _KEPT.get(shape)
     if stmt is None:
-        stmt = build()
+        # Built on the clauses of visibility.kept_own_cases / kept_managed_clause (my_scope,
+        # company_scope): scoped by the rule already, the guard need not add it again.
+        stmt = visibility.scoped(build())
         kind, _key, participant, request_type, q, with_status, _sort, _cursor = shape[-8:]
         if kind.startswith("my") and not (participant or request_type or q or with_status):
             # Unfiltered, "my cases" is a walk of the submitter's index (and of their few followed

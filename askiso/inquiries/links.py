@@ -7,6 +7,7 @@ carries a freshly issued link (see docs/inquiries.md).
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from askiso.audit.services import record
 from askiso.cases.services import NotAllowed, add_message
@@ -17,7 +18,7 @@ from askiso.extensions import db
 from askiso.inquiries.models import InquiryContact, TrackingLink
 from askiso.mail.services import queue_email
 from askiso.mail.suppression import is_suppressed
-from askiso.visibility import tracking_view_ends_at
+from askiso.visibility import scoped, tracking_view_ends_at
 
 # How many inquiries one "lost your link?" email lists at most (newest first).
 LOST_LINKS_MAX = 20
@@ -42,7 +43,15 @@ def tracking_link_for(token):
     """The active link row for a token, or None (unknown, forged or revoked)."""
     if not token or len(token) > 200:
         return None
-    link = db.session.scalar(select(TrackingLink).where(TrackingLink.token_hash == hash_token(token)))
+    # The link is its holder's whole right of access: it opens its one case, loaded with it (the
+    # holder has no account for the visibility guard to scope by).
+    link = db.session.scalar(
+        scoped(
+            select(TrackingLink)
+            .where(TrackingLink.token_hash == hash_token(token))
+            .options(joinedload(TrackingLink.case))
+        )
+    )
     if link is None or link.revoked_at is not None:
         return None
     return link

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from askiso.audit.services import record
 from askiso.cases import catalog, signals
@@ -26,6 +27,7 @@ from askiso.inquiries.models import InquiryContact, PendingInquiry
 from askiso.mail.case_mail import queue_inquirer_email
 from askiso.mail.services import queue_email
 from askiso.mail.suppression import is_suppressed
+from askiso.visibility import scoped
 
 CONFIRM_TTL = timedelta(hours=24)
 # Submissions kept per unconfirmed address; more are answered alike but not stored.
@@ -170,10 +172,15 @@ def pending_for_token(token):
     """Unexpired submissions of a confirmation link, confirmed or not (None: invalid link)."""
     if not token or len(token) > 200:
         return None
+    # The confirmation link is its holder's right to the cases it made: loaded with them (a visitor
+    # has no account for the visibility guard to scope by).
     rows = db.session.scalars(
-        select(PendingInquiry)
-        .where(PendingInquiry.token_hash == hash_token(token), PendingInquiry.expires_at > utcnow())
-        .order_by(PendingInquiry.id)
+        scoped(
+            select(PendingInquiry)
+            .where(PendingInquiry.token_hash == hash_token(token), PendingInquiry.expires_at > utcnow())
+            .order_by(PendingInquiry.id)
+            .options(joinedload(PendingInquiry.case))
+        )
     ).all()
     return rows or None
 

@@ -21,7 +21,9 @@ from askiso.auth.models import User
 from askiso.cams.models import Participant
 from askiso.cases.models import Attachment, Case, CaseContact, Message, RequestType, Topic
 from askiso.extensions import db
-from askiso.visibility import all_cases
+from askiso.visibility import all_cases, unscoped
+
+_FOR_THE_INDEX = unscoped("search documents: for the index (all cases), or of hits already checked by the rule")
 
 # Private-use characters that mark highlighted words inside snippet text;
 # stripped from indexed text so nobody can forge a highlight.
@@ -135,6 +137,7 @@ def _make_document(
     return doc
 
 
+@_FOR_THE_INDEX
 def load_documents(case_ids, *, include_internal):
     """CaseDocuments by case id for the cases that still exist.
 
@@ -161,6 +164,7 @@ def load_documents(case_ids, *, include_internal):
     return docs
 
 
+@_FOR_THE_INDEX
 def load_documents_bulk(case_ids, *, include_internal):
     """The same as load_documents, read with five plain queries and no ORM objects.
 
