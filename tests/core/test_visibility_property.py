@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import or_, select
 
-from askiso.cams.models import Membership
 from askiso.cases.models import Case, CaseContact
 from askiso.extensions import db
 from askiso.search.scope import scope_clause, viewer_scope
