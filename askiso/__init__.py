@@ -23,6 +23,7 @@ BLUEPRINTS = (
     "askiso.audit.routes",
     "askiso.main.routes",
     "askiso.ops.routes",
+    "askiso.receipts.routes",
 )
 
 # Modules that connect receivers to the case signals (askiso/cases/signals.py).
@@ -44,6 +45,7 @@ CLI_GROUPS = (
     "askiso.staff.cli",
     "askiso.demo.cli",
     "askiso.ops.cli",
+    "askiso.receipts.cli",
 )
 
 
@@ -114,6 +116,7 @@ def _finish_config(app):
     app.config.setdefault("SEARCH_INDEX_DIR", str(Path(app.instance_path) / "search-index"))
     app.config.setdefault("MAIL_CAPTURE_DIR", str(Path(app.instance_path) / "mail"))
     app.config.setdefault("FILE_STORAGE_DIR", str(Path(app.instance_path) / "files"))
+    app.config.setdefault("RECEIPT_KEY_FILE", str(Path(app.instance_path) / "receipt-signing-key.jwk"))
 
 
 def _init_limiter(app, limiter):

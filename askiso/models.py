@@ -20,6 +20,7 @@ from askiso.cases.models import (  # noqa: F401
 from askiso.inquiries.models import InquiryContact, PendingInquiry, TrackingLink  # noqa: F401
 from askiso.mail.models import InboundEmail, OutboxEmail  # noqa: F401
 from askiso.mail.suppression import EmailSuppression  # noqa: F401
+from askiso.receipts.models import CaseReceipt, ReceiptKey  # noqa: F401
 from askiso.staff.models import (  # noqa: F401
     CannedResponse,
     CaseClock,

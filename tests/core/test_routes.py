@@ -15,6 +15,8 @@ EXPECTED_PUBLIC = {
     "health.healthz",
     "health.readyz",
     "health.metrics_endpoint",
+    "receipts.jwks",
+    "receipts.verify",
 }
 OPTIONAL_PUBLIC_PREFIXES = ("auth.", "inquiries.", "api.", "health.", "main.help")
 
