@@ -32,6 +32,8 @@ EXPECTED_PUBLIC = {
     "mail.stop",
     "main.help",
     "main.home",
+    "receipts.jwks",
+    "receipts.verify",
 }
 
 # A value for each kind of URL argument: what a guessing visitor would type.
