@@ -8,7 +8,6 @@ from flask.cli import AppGroup
 
 from askiso.extensions import db
 from askiso.receipts import keys, services
-from askiso.receipts.pdf import receipt_from_pdf
 
 receipts_cli = AppGroup("receipts", help="Signed case receipts.")
 
@@ -29,7 +28,12 @@ def rotate_key():
 def verify(file):
     """Check a receipt (a file with the JWS text, or the receipt PDF; - for stdin). Exit 1 when invalid."""
     data = file.read(6 * 1024 * 1024)
-    token = receipt_from_pdf(data) if data.startswith(b"%PDF") else data.decode("utf-8", "replace")
+    if data.startswith(b"%PDF"):
+        from askiso.receipts.pdf import receipt_from_pdf  # PDF libraries: on use only
+
+        token = receipt_from_pdf(data)
+    else:
+        token = data.decode("utf-8", "replace")
     verdict = services.verify_receipt(token or "")
     click.echo(json.dumps(verdict, indent=2, sort_keys=True, ensure_ascii=False))
     if not verdict["valid"]:

@@ -9,7 +9,6 @@ from wtforms import TextAreaField
 from askiso.core.access import login_required, public
 from askiso.extensions import limiter
 from askiso.receipts import keys, services
-from askiso.receipts.pdf import MAX_PDF_BYTES, receipt_from_pdf, receipt_pdf
 from askiso.visibility import get_case_or_404
 
 bp = Blueprint("receipts", __name__)
@@ -59,6 +58,8 @@ def _token_from(form):
     if pasted:
         return pasted, None
     if upload and upload.filename:
+        from askiso.receipts.pdf import MAX_PDF_BYTES, receipt_from_pdf  # PDF libraries: on use only
+
         token = receipt_from_pdf(upload.stream.read(MAX_PDF_BYTES + 1))
         if token is None:
             return None, "This file is not an Ask ISO receipt PDF: no receipt is embedded in it."
@@ -74,6 +75,8 @@ def case_pdf(number):
     receipt = services.receipt_of(case)
     if receipt is None:
         abort(404)
+    from askiso.receipts.pdf import receipt_pdf  # PDF libraries: on use only
+
     response = current_app.response_class(receipt_pdf(case, receipt, issuer()), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="receipt-{case.number}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"

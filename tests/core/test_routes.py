@@ -10,6 +10,7 @@ from askiso.core.access import PUBLIC_ENDPOINTS
 EXPECTED_PUBLIC = {
     "api.openapi_json",
     "api.reference",
+    "api.verify_receipt",
     "auth.confirm_email",
     "auth.forgot_password",
     "auth.login",

@@ -127,7 +127,9 @@ def test_people_who_may_not_see_the_case_get_404(client, people, filed, who):
 
 
 def test_a_member_whose_membership_ended_loses_the_receipt(client, people, filed):
-    membership = db.session.query(Membership).filter_by(user_id=people.alpha_user.id, participant_id=people.alpha.id).one()
+    membership = db.session.query(Membership).filter_by(
+        user_id=people.alpha_user.id, participant_id=people.alpha.id
+    ).one()
     membership.is_active = False
     db.session.commit()
     assert _receipt(client, people.alpha_user, filed.number).status_code == 404
