@@ -106,6 +106,10 @@ class Config:
         SEARCH_INDEX_DIR = os.environ["SEARCH_INDEX_DIR"]
     if os.environ.get("MAIL_CAPTURE_DIR"):
         MAIL_CAPTURE_DIR = os.environ["MAIL_CAPTURE_DIR"]
+    # The receipt-signing private key (askiso/receipts/keys.py); defaults to the
+    # instance folder. Several web hosts must read the same file (docs/receipts.md).
+    if os.environ.get("ASKISO_RECEIPT_KEY_FILE"):
+        RECEIPT_KEY_FILE = os.environ["ASKISO_RECEIPT_KEY_FILE"]
     STAFF_RESTRICT_TO_QUEUES = _bool("STAFF_RESTRICT_TO_QUEUES")
     TIMEZONE = "America/New_York"
     DEV_MAIL_PAGE = True

@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "askiso.main.routes",
     "askiso.ops.routes",
     "askiso.obligations.routes",
+    "askiso.receipts.routes",
 )
 
 # Modules that connect receivers to the case signals (askiso/cases/signals.py).
@@ -47,6 +48,7 @@ CLI_GROUPS = (
     "askiso.demo.cli",
     "askiso.ops.cli",
     "askiso.obligations.cli",
+    "askiso.receipts.cli",
 )
 
 
@@ -117,6 +119,7 @@ def _finish_config(app):
     app.config.setdefault("SEARCH_INDEX_DIR", str(Path(app.instance_path) / "search-index"))
     app.config.setdefault("MAIL_CAPTURE_DIR", str(Path(app.instance_path) / "mail"))
     app.config.setdefault("FILE_STORAGE_DIR", str(Path(app.instance_path) / "files"))
+    app.config.setdefault("RECEIPT_KEY_FILE", str(Path(app.instance_path) / "receipt-signing-key.jwk"))
 
 
 def _init_limiter(app, limiter):

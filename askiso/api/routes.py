@@ -21,7 +21,7 @@ from askiso.extensions import db
 auth.install(bp)
 errors.install(bp)
 
-from askiso.api import case_views, file_views  # noqa: E402,F401  (their views join bp)
+from askiso.api import case_views, file_views, receipt_views  # noqa: E402,F401  (their views join bp)
 from askiso.obligations import api_views  # noqa: E402,F401  (GET /obligations joins bp)
 
 

@@ -23,6 +23,7 @@ from askiso.cases.storage import storage
 from askiso.cases.uploads import UploadError, check_upload, format_size
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
+from askiso.receipts.services import issue_receipt
 
 SUBJECT_MAX = 200
 BODY_MAX = 50000
@@ -184,7 +185,8 @@ def create_case(actor, data, *, submitter=None, key_checked=False):
     signals.case_receiving.send(case, actor=actor)
     if not _insert_case(case):
         return existing_submission(actor, data.submission_key, submitter)
-    store_files(case, data.files, actor)
+    files = store_files(case, data.files, actor)
+    issue_receipt(case, files)
     record("case.created", actor, case=case, participant=participant, number=case.number, source=data.source)
     signals.case_created.send(case, actor=actor, participant=participant, request_type=request_type)
     return case

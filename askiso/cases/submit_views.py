@@ -8,6 +8,7 @@ from askiso.cases.blueprint import bp
 from askiso.cases.forms import new_case_form, options, show_errors, type_fields, type_values
 from askiso.core.access import login_required
 from askiso.extensions import db
+from askiso.receipts.services import receipt_of
 from askiso.visibility import get_case_or_404
 
 
@@ -153,7 +154,7 @@ def receipt(number):
     case = get_case_or_404(number, current_user)
     if case.submitter is None:
         abort(404)
-    return render_template("cases/receipt.html", case=case)
+    return render_template("cases/receipt.html", case=case, receipt=receipt_of(case))
 
 
 def _endpoints():

@@ -27,6 +27,7 @@ from askiso.inquiries.models import InquiryContact, PendingInquiry
 from askiso.mail.case_mail import queue_inquirer_email
 from askiso.mail.services import queue_email
 from askiso.mail.suppression import is_suppressed
+from askiso.receipts.services import issue_receipt
 from askiso.visibility import scoped
 
 CONFIRM_TTL = timedelta(hours=24)
@@ -269,6 +270,7 @@ def create_inquiry_case(row):
     db.session.flush()
     db.session.add(InquiryContact(case_id=case.id, name=row.name, email=row.email, organization=row.organization))
     db.session.flush()
+    issue_receipt(case, submitter_email=row.email)
     record("case.created", None, case=case, number=case.number, source="web", inquiry=True, email=row.email)
     signals.case_created.send(case, actor=None)
     return case

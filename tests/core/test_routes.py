@@ -10,6 +10,7 @@ from askiso.core.access import PUBLIC_ENDPOINTS
 EXPECTED_PUBLIC = {
     "api.openapi_json",
     "api.reference",
+    "api.verify_receipt",
     "auth.confirm_email",
     "auth.forgot_password",
     "auth.login",
@@ -32,6 +33,8 @@ EXPECTED_PUBLIC = {
     "mail.stop",
     "main.help",
     "main.home",
+    "receipts.jwks",
+    "receipts.verify",
 }
 
 # A value for each kind of URL argument: what a guessing visitor would type.

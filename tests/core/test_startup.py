@@ -9,9 +9,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # alembic/Flask-Migrate: `flask db` and tests; zxcvbn: a password check; pygal: the
-# reports charts; ua_parser: the sessions list; segno: two-factor enrolment;
+# reports charts; ua_parser: the sessions list; segno: two-factor enrolment and receipt PDFs;
+# fpdf/pypdf: the receipt PDF;
 # apispec: the OpenAPI document; whoosh: searches with the Whoosh backend.
-LAZY = {"alembic", "flask_migrate", "zxcvbn", "pygal", "ua_parser", "segno", "apispec", "whoosh"}
+LAZY = {"alembic", "flask_migrate", "zxcvbn", "pygal", "ua_parser", "segno", "apispec", "whoosh", "fpdf", "pypdf"}
 
 
 def _loaded_after_create_app(tmp_path):
