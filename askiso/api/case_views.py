@@ -33,7 +33,7 @@ from askiso.cams.models import Participant
 from askiso.cases import services
 from askiso.cases.models import Case, Message
 from askiso.extensions import db
-from askiso.visibility import get_case_or_404, visible_attachments, visible_cases, visible_messages
+from askiso.visibility import can_view_case, get_case_or_404, visible_attachments, visible_cases, visible_messages
 
 # An id no participant has: an unknown code is then refused by the service
 # with the very message it gives for a company the person does not belong to.
@@ -128,6 +128,9 @@ def create_case(body):
         case, replayed = services.existing_submission(user, data.submission_key), True
         if case is None:
             raise
+    if replayed and not can_view_case(user, case):
+        # What a fresh request by this person would get: the case does not exist for them.
+        raise ApiError(404, "not_found", "What this Idempotency-Key made is no longer visible to you.")
     headers = {"Location": url_for("api.get_case", number=case.number)}
     if replayed:
         headers["Idempotent-Replayed"] = "true"

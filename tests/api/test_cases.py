@@ -210,6 +210,27 @@ def test_idempotency_key_makes_one_case(people, api_for):
     assert other.status_code == 201 and other.get_json()["number"] != first.get_json()["number"]
 
 
+def test_replayed_submission_is_404_once_membership_ends(people, api_for):
+    """The attack: file with a key, lose the membership, replay the same request to read the case back."""
+    from askiso.cams.models import Membership
+    from askiso.cams.services import end_membership
+
+    api = api_for(people.alpha_user)
+    headers = {"Idempotency-Key": "replay-after-leaving"}
+    first = api.post("/cases", json=_new(subject="Secret plan"), headers=headers)
+    assert first.status_code == 201
+    membership = db.session.query(Membership).filter_by(user_id=people.alpha_user.id).one()
+    end_membership(people.agent, membership, staff=True)
+    db.session.commit()
+    replay = api.post("/cases", json=_new(subject="Secret plan"), headers=headers)
+    assert replay.status_code == 404
+    assert replay.get_json()["error"]["code"] == "not_found"
+    assert "Secret plan" not in replay.get_data(as_text=True)
+    assert "Idempotent-Replayed" not in replay.headers and "Location" not in replay.headers
+    assert api.get(f"/cases/{first.get_json()['number']}").status_code == 404
+    assert db.session.query(Case).count() == 1
+
+
 def test_idempotency_key_on_messages(people, api_for, case):
     api = api_for(people.alpha_user)
     headers = {"Idempotency-Key": "reply-1"}
