@@ -24,6 +24,7 @@ from askiso.cases.uploads import UploadError, check_upload, format_size
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.receipts.services import issue_receipt
+from askiso.visibility import unscoped
 
 SUBJECT_MAX = 200
 BODY_MAX = 50000
@@ -146,9 +147,12 @@ def existing_submission(actor, submission_key, submitter=None):
     owner = submitter or actor
     if not submission_key or owner is None:
         return None
-    return db.session.scalar(
-        select(Case).where(Case.submission_key == submission_key, Case.submitter_id == owner.id)
-    )
+    # The person's own earlier submission, whoever may see it now: callers answer it only through
+    # the rule (a former member's replay is "not found", never a second case).
+    with unscoped("an earlier submission with the same key, answered only through the rule"):
+        return db.session.scalar(
+            select(Case).where(Case.submission_key == submission_key, Case.submitter_id == owner.id)
+        )
 
 
 def create_case(actor, data, *, submitter=None, key_checked=False):
