@@ -34,6 +34,7 @@ SIGNAL_RECEIVERS = (
     "askiso.staff.sla",
     "askiso.search.hooks",
     "askiso.obligations.hooks",
+    "askiso.receipts.mail",
 )
 
 CLI_GROUPS = (

@@ -38,6 +38,7 @@ from sqlalchemy import or_, select, text, update
 
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db, mail
+from askiso.mail.attachments import attachments_for
 from askiso.mail.case_mail import withhold_if_access_ended
 from askiso.mail.models import OutboxEmail
 
@@ -241,6 +242,8 @@ def build_message(row):
     if reply_to:
         msg.reply_to = reply_to
     msg.extra_headers = headers
+    for filename, content_type, data in attachments_for(row):
+        msg.attach(filename, content_type, data)
     if msg.has_bad_headers():  # rows are cleaned when queued; this is the last line of defence
         raise ValueError("refusing to send an email with a line break in a header")
     return msg

@@ -202,3 +202,53 @@ def test_signing_key_is_made_once_in_the_instance_folder(app):
     key = keys.signing_key()
     assert keys.key_path().exists() and keys.key_path().stat().st_mode & 0o077 == 0
     assert keys.signing_key().kid == key.kid
+
+
+def _captured(app, row_id):
+    import email
+    from email import policy
+    from pathlib import Path
+
+    path = Path(app.config["MAIL_CAPTURE_DIR"]) / f"{row_id:08d}.eml"
+    return email.message_from_bytes(path.read_bytes(), policy=policy.default)
+
+
+def _receipt_row(case):
+    from sqlalchemy import select
+
+    from askiso.mail.models import OutboxEmail
+
+    return db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.case_id == case.id, OutboxEmail.kind == "case_receipt")
+    ).one()
+
+
+def test_receipt_email_carries_the_receipt_pdf_with_the_jws(app, people, filed):
+    from askiso.mail.sender import send_all
+
+    row = _receipt_row(filed)
+    send_all()
+    message = _captured(app, row.id)
+    pdfs = [part for part in message.iter_attachments() if part.get_content_type() == "application/pdf"]
+    assert [part.get_filename() for part in pdfs] == [f"receipt-{filed.number}.pdf"]
+    reader = PdfReader(io.BytesIO(pdfs[0].get_content()))
+    token = reader.attachments["receipt.jws"][0].decode()
+    assert token == _stored(filed) and verify_receipt(token)["valid"] is True
+    assert "/receipts/verify" in message.get_body(("plain",)).get_content()
+
+
+def test_receipt_email_still_goes_when_the_pdf_cannot_be_made(app, people, filed, monkeypatch):
+    from askiso.mail.sender import send_all
+    from askiso.receipts import pdf
+
+    def broken(*args):
+        raise RuntimeError("no fonts today")
+
+    monkeypatch.setattr(pdf, "receipt_pdf", broken)
+    row = _receipt_row(filed)
+    send_all()
+    db.session.refresh(row)
+    assert row.status == "sent"
+    message = _captured(app, row.id)
+    assert list(message.iter_attachments()) == []
+    assert filed.number in message.get_body(("plain",)).get_content()
