@@ -2,14 +2,23 @@
 from the receipt page, and someone without an account verifies it on the public verify page,
 by PDF and by pasted text; a receipt changed by one character is refused. Pages checked with axe."""
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_participant_journeys import pdf, request_type, submit_case  # noqa: F401 (pdf: a fixture)
+from tests.browser.test_participant_journeys import request_type, submit_case
+from tests.cases.helpers import PDF
 
 
-def test_receipt_downloaded_by_the_participant_verifies_on_the_public_page(browser, new_browser, people, pdf, tmp_path):
+@pytest.fixture
+def statement(tmp_path):
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(PDF)
+    return path
+
+
+def test_downloaded_receipt_verifies_on_the_public_page(browser, new_browser, people, statement, tmp_path):
     browser.login(people.alpha_user)
-    number = submit_case(browser, request_type("billing_dispute"), "Receipt journey dispute", pdf=pdf)
+    number = submit_case(browser, request_type("billing_dispute"), "Receipt journey dispute", pdf=statement)
     page = browser.page
     token = page.locator("#receipt-jws").input_value()
     assert token.count(".") == 2
