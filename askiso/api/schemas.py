@@ -1,6 +1,7 @@
 """Marshmallow schemas: they validate what clients send, shape what the API
 returns, and are the source of the OpenAPI document (askiso/api/openapi.py)."""
 
+import re
 from datetime import UTC
 
 from flask import url_for
@@ -12,12 +13,16 @@ from askiso.cases.services import BODY_MAX, SUBJECT_MAX
 from askiso.cases.uploads import ALLOWED_EXTENSIONS
 
 # What the server refuses in any text it is sent, stated in the document as a
-# `pattern` (Python and ECMA regular expressions read these the same way):
-# no NUL character anywhere (PostgreSQL cannot store one) and, for text that
-# must say something, at least one character that is not white space (the
-# case services strip the text and refuse it when nothing is left).
-NO_NUL = r"^[^\x00]*$"
-NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+# `pattern` (which, in JSON Schema, is searched for, not matched whole): no NUL
+# character anywhere (PostgreSQL cannot store one) and, for text that must say
+# something, a character that is not white space (the case services strip the
+# text and refuse it when nothing is left). Both are lookaheads on purpose: a
+# generator that folds maxLength into `^[^\x00]*$` builds a regular expression
+# of 50,000 states, which takes seconds to compile each time.
+# White space is spelled out as Python's str.strip() sees it (engines differ on `\s`).
+WHITE_SPACE = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NO_NUL = r"^(?![\s\S]*\x00)"
+NOT_BLANK = NO_NUL + rf"(?=[\s\S]*[^{WHITE_SPACE}])"
 # The signed cursor GET /cases hands out (itsdangerous: payload "." signature, URL-safe base64).
 CURSOR_PATTERN = r"^\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
 CURSOR_MAX = 500
@@ -62,14 +67,26 @@ def _text(required=True, **kwargs):
 def text_input(*, max_length, min_length=None, blank=True, pattern=None, message=None, **kwargs):
     """A string the API is sent: its limits are validated here and stated in the document.
 
-    `blank=False` refuses text that is empty or only white space; every input
-    string refuses NUL. `pattern` replaces the default pattern (it must refuse NUL too).
+    Every input string refuses NUL; `blank=False` also refuses text that is
+    empty or only white space; `pattern` replaces both (it must refuse NUL itself).
     """
     pattern = pattern or (NO_NUL if blank else NOT_BLANK)
     if message is None:
         message = "Use text without NUL characters." if blank else "Write some text (not only spaces)."
-    validators = [validate.Length(min=min_length, max=max_length), validate.Regexp(pattern, error=message)]
-    return fields.String(validate=validators, **kwargs)
+    validators = [validate.Length(min=min_length, max=max_length), Searched(pattern, message)]
+    return fields.String(validate=validators, metadata={"pattern": pattern, **kwargs.pop("metadata", {})}, **kwargs)
+
+
+class Searched(validate.Validator):
+    """A JSON Schema `pattern`: the value must contain a match (re.search, not re.match)."""
+
+    def __init__(self, pattern, error):
+        self.regex, self.error = re.compile(pattern), error
+
+    def __call__(self, value):
+        if self.regex.search(value) is None:
+            raise ValidationError(self.error)
+        return value
 
 
 # ------------------------------------------------------------------ errors
@@ -241,7 +258,7 @@ STAFF_ONLY_CASE_FIELDS = ("queue", "assignee")
 
 class CaseListQuerySchema(StrictSchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    participant = text_input(min_length=1, max_length=32, metadata={"description": "A participant code."})
+    participant = text_input(max_length=32, metadata={"description": "A participant code."})
     q = text_input(
         max_length=200,
         metadata={
@@ -273,7 +290,6 @@ class CaseCreateSchema(StrictSchema):
     )
     request_type = text_input(
         required=True,
-        min_length=1,
         max_length=60,
         metadata={"description": "A key from /request-types (422 when it is not an active one)."},
     )
@@ -347,7 +363,8 @@ class AttachmentFormSchema(StrictSchema):
         metadata={"type": "string", "format": "binary", "description": "422 when its type or content is refused."},
     )
     body = text_input(
-        max_length=BODY_MAX, metadata={"description": "Text of the message that carries the file (optional)."}
+        max_length=BODY_MAX,
+        metadata={"description": "Text of the message that carries the file (optional)."},
     )
     internal = FormFlag(metadata={"description": "Staff only: attach to an internal note."})
 
@@ -362,9 +379,7 @@ class CasePatchSchema(StrictSchema):
     )
     reason = text_input(max_length=2000, metadata={"description": "Why (closing, reopening)."})
     priority = fields.String(validate=validate.OneOf(PRIORITIES), metadata={"description": "Staff only."})
-    queue = text_input(
-        min_length=1, max_length=40, metadata={"description": "Staff only: a queue key (422 when not an active one)."}
-    )
+    queue = text_input(max_length=40, metadata={"description": "Staff only: a queue key (422 when not an active one)."})
     assignee = text_input(
         max_length=254,
         allow_none=True,
