@@ -5,6 +5,8 @@ import io
 import pytest
 
 from askiso.api.openapi import add_links
+from askiso.cases.fields import MAX_TEXTAREA
+from askiso.cases.services import BODY_MAX, SUBJECT_MAX
 from tests.cases.helpers import new_case, pdf_file
 
 
@@ -60,7 +62,11 @@ def test_every_operation_lists_the_errors_it_can_answer(document):
 
 def test_limits_are_in_the_document(document):
     create = document["components"]["schemas"]["CaseCreate"]["properties"]
-    assert create["subject"]["maxLength"] == 200 and create["description"]["maxLength"] == 50000
+    # The case services' own limits, so that the document cannot drift from them.
+    assert create["subject"]["maxLength"] == SUBJECT_MAX and create["description"]["maxLength"] == BODY_MAX
+    assert create["fields"]["additionalProperties"]["oneOf"][0]["maxLength"] == MAX_TEXTAREA
+    message = document["components"]["schemas"]["MessageCreate"]["properties"]["body"]
+    assert message["maxLength"] == BODY_MAX
     assert "pattern" in create["subject"] and "pattern" in create["request_type"]
     params = {p["name"]: p["schema"] for p in _operations(document)["GET /cases"]["parameters"]}
     assert params["q"]["maxLength"] == 200 and params["cursor"]["pattern"].startswith("^")
