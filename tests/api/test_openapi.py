@@ -140,3 +140,8 @@ def test_booleans_are_booleans(people, api_for):
     assert odd.status_code == 400 and "internal" in odd.get_json()["error"]["fields"]
     nul = api.post(url, data={"file": (io.BytesIO(b"%PDF-1.4\n"), "a.pdf"), "body": "a\x00"})
     assert nul.status_code == 400 and "body" in nul.get_json()["error"]["fields"]
+
+
+def test_reference_page_states_the_limits_in_words(client):
+    page = client.get("/api/docs").get_data(as_text=True)
+    assert "not blank, no NUL character" in page and "max length 200" in page
