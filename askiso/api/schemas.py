@@ -340,15 +340,16 @@ class JsonBoolean(fields.Boolean):
 class FormFlag(fields.String):
     """A yes/no part of a multipart form: form parts are text, so the words are listed."""
 
-    TRUE = ("true", "1", "yes", "on")
-    FALSE = ("false", "0", "no", "off")
+    # The words the API has always taken (Python's requests sends True as "True"; "" is off).
+    TRUE = ("true", "True", "1", "yes", "on")
+    FALSE = ("false", "False", "0", "no", "off", "")
 
     def __init__(self, metadata=None, **kwargs):
         super().__init__(metadata={"enum": list(self.TRUE + self.FALSE), **(metadata or {})}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if value not in self.TRUE + self.FALSE:
-            raise ValidationError(f"Send one of {', '.join(self.TRUE + self.FALSE)}.")
+            raise ValidationError("Send true or false.")
         return value in self.TRUE
 
 

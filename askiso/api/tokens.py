@@ -95,7 +95,9 @@ def revoke_token(row, actor, via="account"):
 def revoke_all_tokens(user, actor, via):
     """Stop every still-working token of a person at once (a password reset does: the account
     may have been used by someone else, who may have made one). Returns how many."""
-    rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    rows = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
     for row in rows:
         revoke_token(row, actor, via=via)
     return len(rows)
