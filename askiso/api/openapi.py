@@ -15,6 +15,7 @@ from flask import current_app, request
 from askiso.api import schemas
 from askiso.api.auth import api_user
 from askiso.api.errors import ApiError, invalid
+from askiso.api.schemas import NO_NUL
 from askiso.visibility import get_case_or_404
 
 API_VERSION = "1.0.0"
@@ -66,10 +67,13 @@ def operation(
         def wrapped(*args, **kwargs):
             _check_path(kwargs)
             try:
+                _refuse_nul(request.args.to_dict())
+                if multipart is not None and request.mimetype == "multipart/form-data":
+                    _refuse_nul(request.form.to_dict())
                 if query is not None:
                     kwargs["query"] = query().load(request.args.to_dict())
                 if body is not None:
-                    kwargs["body"] = body().load(_body_object(multipart is not None))
+                    kwargs["body"] = body().load(_refuse_nul(_body_object(multipart is not None)))
             except Exception:
                 _case_before_input(kwargs)
                 raise
@@ -101,6 +105,27 @@ def _check_path(view_args):
             ok = PATH_PATTERNS.get(name, ANY_PATH_TEXT).fullmatch(str(value)) is not None
         if not ok:
             raise ApiError(404, "not_found", "Not found.")
+
+
+def _refuse_nul(data):
+    """No text the API is sent may hold a NUL character (PostgreSQL cannot store or compare one):
+    400 for any operation, whatever its schema says; the document says so too (`state_no_nul`)."""
+    bad = sorted(_nul_paths(data, ""))
+    if bad:
+        raise invalid({path or "_schema": "Use text without NUL characters." for path in bad})
+    return data
+
+
+def _nul_paths(value, path):
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    if isinstance(value, dict):
+        items = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}.{index}" if path else str(index), item) for index, item in enumerate(value))
+    else:
+        return []
+    return [found for sub_path, item in items for found in _nul_paths(item, sub_path)]
 
 
 def form_fields(schema):
@@ -183,8 +208,49 @@ def build_spec(app):
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
     document["security"] = [{"bearerAuth": []}]
+    state_no_nul(document)
     add_links(document)
     return document
+
+
+def state_no_nul(document):
+    """Every string a client sends says that NUL is refused (as the server does, `_refuse_nul`):
+    strings in query and header parameters and request bodies that have no pattern of their own
+    get NO_NUL (the patterns askiso.api.schemas.text_input sets refuse NUL already)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    seen = set()
+
+    def walk(node):
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                walk(schemas.get(name, {}))
+            return
+        if node.get("type") == "string" and not {"pattern", "enum", "format"} & node.keys():
+            node["pattern"] = NO_NUL
+        for item in (node.get("properties") or {}).values():
+            walk(item)
+        for key in ("items", "additionalProperties"):
+            walk(node.get(key))
+        for key in ("oneOf", "anyOf", "allOf"):
+            walk(node.get(key) or [])
+
+    for methods in document.get("paths", {}).values():
+        for op in methods.values():
+            if not isinstance(op, dict):
+                continue
+            for parameter in op.get("parameters", []):
+                if parameter.get("in") in ("query", "header"):
+                    walk(parameter.get("schema"))
+            for media in (op.get("requestBody", {}).get("content") or {}).values():
+                walk(media.get("schema"))
 
 
 def _operation(rule, method, view, declared):

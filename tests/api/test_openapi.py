@@ -145,3 +145,13 @@ def test_booleans_are_booleans(people, api_for):
 def test_reference_page_states_the_limits_in_words(client):
     page = client.get("/api/docs").get_data(as_text=True)
     assert "not blank, no NUL character" in page and "max length 200" in page
+
+
+def test_nul_is_refused_and_documented_for_every_operation(client, document):
+    """Also for a view whose schema says nothing about it (POST /receipts/verify's plain string)."""
+    receipt = document["components"]["schemas"]["VerifyRequest"]["properties"]["receipt"]
+    assert receipt["pattern"] == "^(?![\\s\\S]*\\x00)"
+    response = client.post("/api/v1/receipts/verify", json={"receipt": "a\x00b"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"receipt": "Use text without NUL characters."}
+    assert client.post("/api/v1/receipts/verify", json={"receipt": "ab"}).status_code == 200
