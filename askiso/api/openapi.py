@@ -38,8 +38,8 @@ _RULE_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
 CASE_NUMBER = re.compile(r"AI-[0-9]{4}-[0-9]{6,}")
 # What a path parameter looks like, by name; anything else in that place is not found (404).
 PATH_PATTERNS = {"number": CASE_NUMBER}
-# Any other text in a path: no NUL (PostgreSQL cannot compare with one) and no slash.
-ANY_PATH_TEXT = re.compile(r"[^\x00/]+")
+# Any other text in a path: no NUL (PostgreSQL cannot compare with one).
+ANY_PATH_TEXT = re.compile(r"[^\x00]+")
 # Integer path parameters are database ids: larger ones cannot exist (and SQLite cannot bind them).
 INT_PATH_MAX = 2**31 - 1
 
@@ -59,7 +59,8 @@ def operation(
     """Declare an API view's contract; validates `query`/`body` and passes them as keyword arguments.
 
     `responses` maps a status to (schema or None, description); `errors` lists
-    the error statuses this view may answer beyond 401 and 429.
+    the statuses about the server's state this view may answer (409, 422, 503):
+    the others are derived from the declaration (`error_statuses`).
     """
 
     def decorator(view):
