@@ -7,7 +7,7 @@ then only narrows the person's visible cases.
 
 from sqlalchemy import false, or_, select
 
-from askiso.api.errors import ApiError, invalid
+from askiso.api.errors import ApiError, refused
 from askiso.cases.models import Case
 
 MAX_MATCHES = 1000
@@ -23,7 +23,7 @@ def matching_case_ids(viewer, q):
         return _subject_or_number(q)
     parsed = parse_query(q)
     if parsed.errors:
-        raise invalid({"q": " ".join(parsed.errors)})
+        raise refused({"q": " ".join(parsed.errors)})
     try:
         page = search_cases(viewer, parsed, page=1, per_page=MAX_MATCHES)
     except SearchUnavailable:

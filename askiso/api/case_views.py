@@ -12,7 +12,7 @@ from askiso.api import idempotency
 from askiso.api.auth import api_user
 from askiso.api.blueprint import bp
 from askiso.api.case_search import matching_case_ids
-from askiso.api.errors import ApiError, invalid
+from askiso.api.errors import ApiError, refused
 from askiso.api.openapi import operation
 from askiso.api.pagination import paginate
 from askiso.api.schemas import (
@@ -70,7 +70,7 @@ def _message_schema(user, many=False):
     description="Newest activity first. Follow `next` (pass it as `cursor`) until it is null.",
     query=CaseListQuerySchema,
     responses={200: (CaseListSchema, "A page of cases")},
-    errors=(503,),
+    errors=(422, 503),
 )
 def list_cases(query):
     """The person's visible cases, filtered and cursor-paginated."""
@@ -100,7 +100,7 @@ def list_cases(query):
     body=CaseCreateSchema,
     multipart=CaseCreateFormSchema,
     responses={201: (CaseDetailSchema, "The new case (or, for a repeated Idempotency-Key, the earlier one)")},
-    errors=(413, 415),
+    errors=(422,),
     idempotent=True,
 )
 def create_case(body):
@@ -167,7 +167,7 @@ def get_case(number):
     ),
     body=CasePatchSchema,
     responses={200: (CaseDetailSchema, "The case after the change")},
-    errors=(409,),
+    errors=(409, 422),
 )
 def patch_case(number, body):
     user = api_user()
@@ -208,7 +208,7 @@ def _queue_id(key):
 
     queue = db.session.scalar(select(Queue).where(Queue.key == key, Queue.is_active.is_(True)))
     if queue is None:
-        raise invalid({"queue": "Choose an active queue by its key."})
+        raise refused({"queue": "Choose an active queue by its key."})
     return queue.id
 
 
@@ -219,7 +219,7 @@ def _assignee_id(email):
         return None
     person = user_by_email(email)
     if person is None or not person.is_active or person.staff_role not in STAFF_ROLES:
-        raise invalid({"assignee": "Choose an active staff member by email, or null to unassign."})
+        raise refused({"assignee": "Choose an active staff member by email, or null to unassign."})
     return person.id
 
 

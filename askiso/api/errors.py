@@ -3,6 +3,10 @@
 Plain HTTP errors (abort(404), 405, 413, 429) are rendered as JSON by
 askiso/core/errors.py for every /api/ path; the handlers here add what that
 shape lacks: field errors, and the case services' own exceptions.
+
+400 means the request does not match the OpenAPI document (marshmallow
+refused it); 422 means it does, but the server's data or rules refuse it
+(docs/api.md, "Status codes").
 """
 
 from flask import jsonify
@@ -25,7 +29,13 @@ class ApiError(Exception):
 
 
 def invalid(fields, message=INVALID_MESSAGE, status=400, code="invalid"):
+    """400: the request does not match the document."""
     return ApiError(status, code, message, fields=fields)
+
+
+def refused(fields, message=INVALID_MESSAGE):
+    """422: well-formed, but the server's data or rules refuse it (a key not in the catalogue, ...)."""
+    return ApiError(422, "invalid", message, fields=fields)
 
 
 def error_response(status, code, message, fields=None, headers=None):
@@ -64,8 +74,10 @@ def install(bp):
 
     @bp.errorhandler(InvalidCase)
     def _invalid_case(exc):
+        # The document already refused (400) what it can describe; what the case services refuse
+        # on top is about the server's state: an unknown key, a company that is not yours, ...
         db.session.rollback()
-        return error_response(400, "invalid", INVALID_MESSAGE, {k: str(v) for k, v in exc.errors.items()})
+        return error_response(422, "invalid", INVALID_MESSAGE, {k: str(v) for k, v in exc.errors.items()})
 
     @bp.errorhandler(StaleCase)
     def _stale(exc):

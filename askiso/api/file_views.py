@@ -6,7 +6,7 @@ from sqlalchemy import select
 from askiso.api.auth import api_user
 from askiso.api.blueprint import bp
 from askiso.api.errors import ApiError, invalid
-from askiso.api.openapi import operation
+from askiso.api.openapi import form_fields, operation
 from askiso.api.schemas import AttachmentFormSchema, AttachmentSchema
 from askiso.api.uploads import incoming_files
 from askiso.cases import services
@@ -29,18 +29,19 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
     ),
     multipart=AttachmentFormSchema,
     responses={201: (AttachmentSchema, "The stored file")},
-    errors=(413, 415, 422),
+    errors=(422,),
 )
 def upload_attachment(number):
     user = api_user()
     case = get_case_or_404(number, user)
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "Send the file as multipart/form-data in a `file` part.")
+    form = form_fields(AttachmentFormSchema)
     files = incoming_files("file")
     if len(files) != 1:
         raise invalid({"file": "Send exactly one file in the `file` part."})
-    internal = _flag(request.form.get("internal"))
-    body = (request.form.get("body") or "").strip() or f"Attached “{files[0].filename}”."
+    internal = form.get("internal", False)
+    body = (form.get("body") or "").strip() or f"Attached “{files[0].filename}”."
     try:
         message = services.add_message(case, user, body, internal=internal, files=files, source="api")
     except services.InvalidCase as exc:
@@ -52,14 +53,6 @@ def upload_attachment(number):
     schema = AttachmentSchema(exclude=() if user.is_staff else ("internal",))
     location = url_for("api.download_attachment", number=case.number, attachment_id=attachment.id)
     return schema.dump(attachment), 201, {"Location": location}
-
-
-def _flag(value):
-    if value is None or value.strip().lower() in ("", "0", "false", "no", "off"):
-        return False
-    if value.strip().lower() in ("1", "true", "yes", "on"):
-        return True
-    raise invalid({"internal": "Send true or false."})
 
 
 @bp.route("/cases/<number>/attachments/<int:attachment_id>", methods=["GET"])

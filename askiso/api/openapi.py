@@ -1,5 +1,11 @@
 """The OpenAPI 3 document, generated from the views' declared operations and
-the marshmallow schemas they validate and answer with (apispec)."""
+the marshmallow schemas they validate and answer with (apispec).
+
+Everything an operation can answer is derived here from how it is declared
+(docs/api.md, "Status codes"), and so are the links from an answer to the
+operations whose path parameters it supplies: a view declared with
+`@operation` gets both without listing them.
+"""
 
 import re
 from functools import wraps
@@ -9,22 +15,33 @@ from flask import current_app, request
 from askiso.api import schemas
 from askiso.api.auth import api_user
 from askiso.api.errors import ApiError, invalid
+from askiso.api.schemas import NO_NUL
 from askiso.visibility import get_case_or_404
 
 API_VERSION = "1.0.0"
 ERROR_DESCRIPTIONS = {
-    400: "Bad input: `fields` says what to fix",
+    400: "The request does not match this document (a missing or unknown field, a wrong type, "
+    "a length or pattern broken, bad JSON): `fields` says what to fix",
     401: "No valid token (see the WWW-Authenticate header)",
     403: "The token's scope or the person's role does not allow this",
-    404: "No such case, or not visible to this person",
+    404: "No such resource, or not visible to this person",
     409: "The case changed since the `version` you sent",
-    413: "The upload is too large",
+    413: "The request or a file in it is too large",
     415: "Wrong Content-Type",
-    422: "The file type is refused",
+    422: "Well-formed, but refused by the server's data or rules (a key not in the catalogue, a company "
+    "that is not yours, a step the case cannot take, a refused file, a reused Idempotency-Key): "
+    "`fields` says what, when it is about a field",
     429: "Too many requests (see Retry-After)",
     503: "Search is unavailable for a moment",
 }
 _RULE_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
+CASE_NUMBER = re.compile(r"AI-[0-9]{4}-[0-9]{6,}")
+# What a path parameter looks like, by name; anything else in that place is not found (404).
+PATH_PATTERNS = {"number": CASE_NUMBER}
+# Any other text in a path: no NUL (PostgreSQL cannot compare with one).
+ANY_PATH_TEXT = re.compile(r"[^\x00]+")
+# Integer path parameters are database ids: larger ones cannot exist (and SQLite cannot bind them).
+INT_PATH_MAX = 2**31 - 1
 
 
 IDEMPOTENCY_HEADER = {
@@ -42,17 +59,22 @@ def operation(
     """Declare an API view's contract; validates `query`/`body` and passes them as keyword arguments.
 
     `responses` maps a status to (schema or None, description); `errors` lists
-    the error statuses this view may answer beyond 401 and 429.
+    the statuses about the server's state this view may answer (409, 422, 503):
+    the others are derived from the declaration (`error_statuses`).
     """
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
+            _check_path(kwargs)
             try:
+                _refuse_nul(request.args.to_dict())
+                if multipart is not None and request.mimetype == "multipart/form-data":
+                    _refuse_nul(request.form.to_dict())
                 if query is not None:
                     kwargs["query"] = query().load(request.args.to_dict())
                 if body is not None:
-                    kwargs["body"] = body().load(_body_object(multipart is not None))
+                    kwargs["body"] = body().load(_refuse_nul(_body_object(multipart is not None)))
             except Exception:
                 _case_before_input(kwargs)
                 raise
@@ -73,6 +95,52 @@ def operation(
         return wrapped
 
     return decorator
+
+
+def _check_path(view_args):
+    """A path parameter that cannot name anything (as the document describes them) is not found."""
+    for name, value in view_args.items():
+        if isinstance(value, int):
+            ok = 0 <= value <= INT_PATH_MAX
+        else:
+            ok = PATH_PATTERNS.get(name, ANY_PATH_TEXT).fullmatch(str(value)) is not None
+        if not ok:
+            raise ApiError(404, "not_found", "Not found.")
+
+
+def _refuse_nul(data):
+    """No text the API is sent may hold a NUL character (PostgreSQL cannot store or compare one):
+    400 for any operation, whatever its schema says; the document says so too (`state_no_nul`)."""
+    bad = sorted(_nul_paths(data, ""))
+    if bad:
+        raise invalid({path or "_schema": "Use text without NUL characters." for path in bad})
+    return data
+
+
+def _nul_paths(value, path):
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    if isinstance(value, dict):
+        items = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}.{index}" if path else str(index), item) for index, item in enumerate(value))
+    else:
+        return []
+    return [found for sub_path, item in items for found in _nul_paths(item, sub_path)]
+
+
+def form_fields(schema):
+    """The text parts of a multipart request, validated by `schema` (its binary fields are read as files)."""
+    binary = {name for name, field in schema().fields.items() if _is_binary(field)}
+    return schema(exclude=tuple(binary)).load({k: v for k, v in request.form.items() if k not in binary})
+
+
+def _is_binary(field):
+    from marshmallow import fields
+
+    if isinstance(field, fields.List):
+        field = field.inner
+    return field.metadata.get("format") == "binary"
 
 
 def _case_before_input(view_args):
@@ -141,7 +209,49 @@ def build_spec(app):
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
     document["security"] = [{"bearerAuth": []}]
+    state_no_nul(document)
+    add_links(document)
     return document
+
+
+def state_no_nul(document):
+    """Every string a client sends says that NUL is refused (as the server does, `_refuse_nul`):
+    strings in query and header parameters and request bodies that have no pattern of their own
+    get NO_NUL (the patterns askiso.api.schemas.text_input sets refuse NUL already)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    seen = set()
+
+    def walk(node):
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                walk(schemas.get(name, {}))
+            return
+        if node.get("type") == "string" and not {"pattern", "enum", "format"} & node.keys():
+            node["pattern"] = NO_NUL
+        for item in (node.get("properties") or {}).values():
+            walk(item)
+        for key in ("items", "additionalProperties"):
+            walk(node.get(key))
+        for key in ("oneOf", "anyOf", "allOf"):
+            walk(node.get(key) or [])
+
+    for methods in document.get("paths", {}).values():
+        for op in methods.values():
+            if not isinstance(op, dict):
+                continue
+            for parameter in op.get("parameters", []):
+                if parameter.get("in") in ("query", "header"):
+                    walk(parameter.get("schema"))
+            for media in (op.get("requestBody", {}).get("content") or {}).values():
+                walk(media.get("schema"))
 
 
 def _operation(rule, method, view, declared):
@@ -164,7 +274,7 @@ def _operation(rule, method, view, declared):
         op["requestBody"] = _request_body(declared)
     for status, (schema, text) in declared["responses"].items():
         op["responses"][str(status)] = _response(schema, text)
-    for status in _error_statuses(rule, method, view, declared):
+    for status in error_statuses(rule, method, view, declared):
         op["responses"][str(status)] = {
             "description": ERROR_DESCRIPTIONS[status],
             "content": {"application/json": {"schema": "Error"}},
@@ -175,7 +285,10 @@ def _operation(rule, method, view, declared):
 def _path_parameters(rule):
     params = []
     for converter, name in _RULE_ARG.findall(rule.rule):
-        schema = {"type": "integer", "minimum": 0} if converter == "int" else {"type": "string"}
+        if converter == "int":
+            schema = {"type": "integer", "minimum": 0, "maximum": INT_PATH_MAX}
+        else:
+            schema = {"type": "string", "pattern": "^" + PATH_PATTERNS.get(name, ANY_PATH_TEXT).pattern + "$"}
         params.append({"in": "path", "name": name, "required": True, "schema": schema})
     return params
 
@@ -185,8 +298,19 @@ def _request_body(declared):
     if declared["body"] is not None:
         content["application/json"] = {"schema": declared["body"]}
     if declared["multipart"] is not None:
-        content["multipart/form-data"] = {"schema": declared["multipart"]}
+        media = {"schema": declared["multipart"]}
+        # A part holding an object is sent as JSON (the OpenAPI default for objects, said outright).
+        objects = [name for name, field in declared["multipart"]().fields.items() if _is_object(field)]
+        if objects:
+            media["encoding"] = {name: {"contentType": "application/json"} for name in objects}
+        content["multipart/form-data"] = media
     return {"required": True, "content": content}
+
+
+def _is_object(field):
+    from marshmallow import fields
+
+    return isinstance(field, (fields.Nested, fields.Dict))
 
 
 def _response(schema, text):
@@ -197,19 +321,112 @@ def _response(schema, text):
     return {"description": text, "content": {"application/json": {"schema": schema}}}
 
 
-def _error_statuses(rule, method, view, declared):
-    if getattr(view, "is_public", False):
-        return sorted({*declared["errors"]})
-    statuses = {401, 429, *declared["errors"]}
-    if method != "GET":
-        statuses.add(403)  # a read-only token
+def error_statuses(rule, method, view, declared):
+    """Every error status an operation can answer, from how it is declared (docs/api.md, "Status codes").
+
+    - 429 everywhere (the blueprint's rate limits); 401 unless the view is public;
+      403 for a change made with a token (a read-only token);
+    - 404 when the path has parameters (not found, or not visible);
+    - 400 when the request carries input the document constrains (query, body, form, header);
+    - 413 and 415 when it carries a body;
+    - whatever the view lists in `errors` (409, 422, 503: answers about the server's state).
+    """
+    statuses = {429, *declared["errors"]}
+    if not getattr(view, "is_public", False):
+        statuses.add(401)
+        if method not in ("GET", "HEAD", "OPTIONS"):
+            statuses.add(403)
     if rule.arguments:
         statuses.add(404)
-    if declared["query"] is not None or declared["body"] is not None or declared["multipart"] is not None:
+    has_body = declared["body"] is not None or declared["multipart"] is not None
+    if has_body or declared["query"] is not None or declared["idempotent"]:
         statuses.add(400)
-    if declared["body"] is not None and declared["multipart"] is None:
-        statuses.add(415)
+    if has_body:
+        statuses.update((413, 415))
     return sorted(statuses)
+
+
+# ------------------------------------------------------------------ links
+
+
+def add_links(document):
+    """OpenAPI links from each success answer to the operations whose path parameters it supplies.
+
+    A path parameter `{name}` is supplied by a property `name` of the answer
+    (or of the first item of one of its lists): `number` by a case; `{thing_id}`
+    by the `id` of a `Thing` schema (`attachment_id` by an Attachment). A
+    parameter the answer does not carry comes from the request's own path.
+    Only links that learn something from the answer are made.
+    """
+    schemas = document.get("components", {}).get("schemas", {})
+    operations = [
+        (path, method, op)
+        for path, methods in document.get("paths", {}).items()
+        for method, op in methods.items()
+        if isinstance(op, dict) and "operationId" in op
+    ]
+    for _path, _method, op in operations:
+        own = {p["name"] for p in op.get("parameters", []) if p.get("in") == "path"}
+        for status, response in op.get("responses", {}).items():
+            if not status.startswith("2"):
+                continue
+            schema = (response.get("content") or {}).get("application/json", {}).get("schema")
+            if not schema:
+                continue
+            links = {}
+            for _target_path, _target_method, target in operations:
+                needed = [p["name"] for p in target.get("parameters", []) if p.get("in") == "path"]
+                if not needed:
+                    continue
+                values = {}
+                for name in needed:
+                    pointer = _pointer_for(name, schema, schemas)
+                    if pointer is not None:
+                        values[name] = "$response.body#" + pointer
+                    elif name in own:
+                        values[name] = f"$request.path.{name}"
+                if len(values) == len(needed) and any(v.startswith("$response") for v in values.values()):
+                    links[target["operationId"]] = {"operationId": target["operationId"], "parameters": values}
+            if links:
+                response["links"] = links
+
+
+def _resolve(schema, schemas):
+    """(component name or None, the schema itself) of a schema or a $ref to one."""
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if ref:
+        name = ref.rsplit("/", 1)[-1]
+        return name, schemas.get(name, {})
+    return None, schema if isinstance(schema, dict) else {}
+
+
+def _supplies(name, component, schema):
+    """The property of this object that supplies path parameter `name`, or None."""
+    properties = schema.get("properties") or {}
+    if name in properties:
+        return name
+    if name.endswith("_id") and "id" in properties and component:
+        wanted = name[: -len("_id")].replace("_", "")
+        if component.lower() == wanted:
+            return "id"
+    return None
+
+
+def _pointer_for(name, schema, schemas):
+    """A JSON pointer into the answer to the value of path parameter `name`: the answer's own
+    property, or the property of the first item of one of its lists; None when it has none."""
+    component, resolved = _resolve(schema, schemas)
+    found = _supplies(name, component, resolved)
+    if found is not None:
+        return "/" + found
+    for prop_name, prop in (resolved.get("properties") or {}).items():
+        if not isinstance(prop, dict) or prop.get("type") != "array":
+            continue
+        item_component, item = _resolve(prop.get("items") or {}, schemas)
+        found = _supplies(name, item_component, item)
+        if found is not None:
+            return f"/{prop_name}/0/{found}"
+    return None
 
 
 def cached_spec():

@@ -11,7 +11,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, or_
 
-from askiso.api.errors import invalid
+from askiso.api.errors import refused
 from askiso.cases.models import Case
 from askiso.extensions import db
 
@@ -32,15 +32,15 @@ def encode_cursor(case, filters):
 
 
 def decode_cursor(cursor, filters):
-    """(updated_at, id) from a cursor made for the same filters; 400 otherwise."""
+    """(updated_at, id) from a cursor made for the same filters; 422 otherwise (its shape is the document's)."""
     try:
         stamp, case_id, fingerprint = _serializer().loads(cursor)
         updated_at = datetime.fromisoformat(stamp)
         case_id = int(case_id)
     except (BadSignature, ValueError, TypeError):
-        raise invalid({"cursor": "This cursor is not valid: start again without one."}) from None
+        raise refused({"cursor": "This cursor is not valid: start again without one."}) from None
     if fingerprint != _fingerprint(filters):
-        raise invalid({"cursor": "This cursor was made for other filters: start again without one."})
+        raise refused({"cursor": "This cursor was made for other filters: start again without one."})
     return updated_at, case_id
 
 

@@ -69,7 +69,6 @@ def case_receipt(number):
     description="No token needed. `valid` is false for any change to the receipt, with the `reason`.",
     body=VerifyRequestSchema,
     responses={200: (VerdictSchema, "The verdict")},
-    errors=(400, 415, 429),
 )
 def verify_receipt(body):
     """Whether the receipt is signed by one of the published keys, and what it states."""

@@ -1,5 +1,10 @@
 """A readable API reference made on the server from the OpenAPI document."""
 
+from askiso.api.schemas import NO_NUL, NOT_BLANK
+
+# The document's text rules in words (the patterns themselves are for programs).
+PATTERN_WORDS = {NO_NUL: "no NUL character", NOT_BLANK: "not blank, no NUL character"}
+
 METHOD_ORDER = {"get": 0, "post": 1, "patch": 2, "put": 3, "delete": 4}
 
 
@@ -40,6 +45,8 @@ def _limits(prop):
     ):
         if key in prop:
             parts.append(f"{label} {prop[key]}")
+    if "pattern" in prop:
+        parts.append(PATTERN_WORDS.get(prop["pattern"], f"pattern {prop['pattern']}"))
     if "default" in prop:
         parts.append(f"default {prop['default']!r}")
     return ", ".join(parts)

@@ -1,13 +1,31 @@
 """Marshmallow schemas: they validate what clients send, shape what the API
 returns, and are the source of the OpenAPI document (askiso/api/openapi.py)."""
 
+import re
 from datetime import UTC
 
 from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
+from askiso.cases.fields import MAX_TEXTAREA
 from askiso.cases.models import PRIORITIES, STATUSES
+from askiso.cases.services import BODY_MAX, SUBJECT_MAX
 from askiso.cases.uploads import ALLOWED_EXTENSIONS
+
+# What the server refuses in any text it is sent, stated in the document as a
+# `pattern` (which, in JSON Schema, is searched for, not matched whole): no NUL
+# character anywhere (PostgreSQL cannot store one) and, for text that must say
+# something, a character that is not white space (the case services strip the
+# text and refuse it when nothing is left). Both are lookaheads on purpose: a
+# generator that folds maxLength into `^[^\x00]*$` builds a regular expression
+# of 50,000 states, which takes seconds to compile each time.
+# White space is spelled out as Python's str.strip() sees it (engines differ on `\s`).
+WHITE_SPACE = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NO_NUL = r"^(?![\s\S]*\x00)"
+NOT_BLANK = NO_NUL + rf"(?=[\s\S]*[^{WHITE_SPACE}])"
+# The signed cursor GET /cases hands out (itsdangerous: payload "." signature, URL-safe base64).
+CURSOR_PATTERN = r"^\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+CURSOR_MAX = 500
 
 
 class StrictSchema(Schema):
@@ -30,17 +48,45 @@ class FieldValue(fields.Raw):
     """A request type's field value: text or a number (numbers are read as text)."""
 
     def __init__(self, **kwargs):
-        metadata = {"oneOf": [{"type": "string"}, {"type": "number"}], "nullable": True}
+        text = {"type": "string", "maxLength": MAX_TEXTAREA, "pattern": NO_NUL}
+        metadata = {"oneOf": [text, {"type": "number"}], "nullable": True}
         super().__init__(allow_none=True, metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise ValidationError("Give text or a number.")
+        if isinstance(value, str) and (len(value) > MAX_TEXTAREA or "\x00" in value):
+            raise ValidationError(f"Use at most {MAX_TEXTAREA} characters, without NUL characters.")
         return str(value)
 
 
 def _text(required=True, **kwargs):
     return fields.String(required=required, **kwargs)
+
+
+def text_input(*, max_length, min_length=None, blank=True, pattern=None, message=None, **kwargs):
+    """A string the API is sent: its limits are validated here and stated in the document.
+
+    Every input string refuses NUL; `blank=False` also refuses text that is
+    empty or only white space; `pattern` replaces both (it must refuse NUL itself).
+    """
+    pattern = pattern or (NO_NUL if blank else NOT_BLANK)
+    if message is None:
+        message = "Use text without NUL characters." if blank else "Write some text (not only spaces)."
+    validators = [validate.Length(min=min_length, max=max_length), Searched(pattern, message)]
+    return fields.String(validate=validators, metadata={"pattern": pattern, **kwargs.pop("metadata", {})}, **kwargs)
+
+
+class Searched(validate.Validator):
+    """A JSON Schema `pattern`: the value must contain a match (re.search, not re.match)."""
+
+    def __init__(self, pattern, error):
+        self.regex, self.error = re.compile(pattern), error
+
+    def __call__(self, value):
+        if self.regex.search(value) is None:
+            raise ValidationError(self.error)
+        return value
 
 
 # ------------------------------------------------------------------ errors
@@ -212,69 +258,133 @@ STAFF_ONLY_CASE_FIELDS = ("queue", "assignee")
 
 class CaseListQuerySchema(StrictSchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    participant = fields.String(
-        validate=validate.Length(min=1, max=32), metadata={"description": "A participant code."}
+    participant = text_input(max_length=32, metadata={"description": "A participant code."})
+    q = text_input(
+        max_length=200,
+        metadata={
+            "description": "Words in the subject or number, in the search page's language "
+            "(422 when the search language refuses it, e.g. an unknown `status:`)."
+        },
     )
-    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Words in the subject or number."})
-    cursor = fields.String(validate=validate.Length(max=500))
+    cursor = text_input(
+        max_length=CURSOR_MAX,
+        pattern=CURSOR_PATTERN,
+        message="This is not a cursor: pass the `next` of the page before.",
+        metadata={
+            "description": "The `next` of the page before (422 when it is not one this server made "
+            "for the same filters)."
+        },
+    )
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
 
 class CaseCreateSchema(StrictSchema):
-    participant = fields.String(
+    participant = text_input(
+        max_length=32,
         load_default=None,
         allow_none=True,
-        validate=validate.Length(max=32),
-        metadata={"description": "The participant's code; null for a non-participant inquiry."},
+        metadata={
+            "description": "The participant's code; null (or empty) for a non-participant inquiry. "
+            "422 when it is not one of your companies."
+        },
     )
-    request_type = _text(
-        validate=validate.Length(min=1, max=60), metadata={"description": "A key from /request-types."}
+    request_type = text_input(
+        required=True,
+        max_length=60,
+        metadata={"description": "A key from /request-types (422 when it is not an active one)."},
     )
-    topic = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
-    subject = _text(validate=validate.Length(max=1000))
-    description = _text(validate=validate.Length(max=60000))
+    topic = text_input(
+        max_length=40,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "A topic key (422 when it is not an active one)."},
+    )
+    subject = text_input(required=True, max_length=SUBJECT_MAX, blank=False)
+    description = text_input(required=True, max_length=BODY_MAX, blank=False)
     field_values = fields.Dict(
         data_key="fields",
-        keys=fields.String(validate=validate.Length(max=60)),
+        keys=fields.String(),
         values=FieldValue(),
         load_default=dict,
-        metadata={"description": "The request type's own fields, by name."},
+        metadata={
+            "description": "The request type's own fields, by name (422 with `fields.NAME` when one is refused)."
+        },
     )
 
 
 class CaseCreateFormSchema(Schema):
     """multipart/form-data variant of POST /cases, for request types that need a file."""
 
-    case = _text(metadata={"description": "The same JSON object as the application/json body, as text."})
+    case = fields.Nested(
+        CaseCreateSchema,
+        required=True,
+        metadata={
+            "description": "The same JSON object as the application/json body (a part of type application/json)."
+        },
+    )
     file = fields.List(
         fields.Raw(metadata={"type": "string", "format": "binary"}),
-        metadata={"description": f"Files to attach ({', '.join(ALLOWED_EXTENSIONS)})."},
+        metadata={"description": f"Files to attach ({', '.join(ALLOWED_EXTENSIONS)}); 422 when one is refused."},
     )
 
 
+class JsonBoolean(fields.Boolean):
+    """true or false, and nothing else (not 0, 1 or "yes": the document says boolean)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Send true or false.")
+        return value
+
+
+class FormFlag(fields.String):
+    """A yes/no part of a multipart form: form parts are text, so the words are listed."""
+
+    # The words the API has always taken (Python's requests sends True as "True"; "" is off).
+    TRUE = ("true", "True", "1", "yes", "on")
+    FALSE = ("false", "False", "0", "no", "off", "")
+
+    def __init__(self, metadata=None, **kwargs):
+        super().__init__(metadata={"enum": list(self.TRUE + self.FALSE), **(metadata or {})}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value not in self.TRUE + self.FALSE:
+            raise ValidationError("Send true or false.")
+        return value in self.TRUE
+
+
 class MessageCreateSchema(StrictSchema):
-    body = _text(validate=validate.Length(max=60000), metadata={"description": "Markdown."})
-    internal = fields.Boolean(load_default=False, metadata={"description": "Staff only: an internal note."})
+    body = text_input(required=True, max_length=BODY_MAX, blank=False, metadata={"description": "Markdown."})
+    internal = JsonBoolean(load_default=False, metadata={"description": "Staff only: an internal note."})
 
 
-class AttachmentFormSchema(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
-    body = fields.String(metadata={"description": "Text of the message that carries the file (optional)."})
-    internal = fields.Boolean(metadata={"description": "Staff only: attach to an internal note."})
+class AttachmentFormSchema(StrictSchema):
+    file = fields.Raw(
+        required=True,
+        metadata={"type": "string", "format": "binary", "description": "422 when its type or content is refused."},
+    )
+    body = text_input(
+        max_length=BODY_MAX,
+        metadata={"description": "Text of the message that carries the file (optional)."},
+    )
+    internal = FormFlag(metadata={"description": "Staff only: attach to an internal note."})
 
 
 class CasePatchSchema(StrictSchema):
     status = fields.String(
         validate=validate.OneOf(STATUSES),
-        metadata={"description": "Participants may only send closed (to close) or in_progress (to reopen)."},
+        metadata={
+            "description": "Participants may only send closed (to close) or in_progress (to reopen); "
+            "422 when the case cannot take that step."
+        },
     )
-    reason = fields.String(validate=validate.Length(max=2000), metadata={"description": "Why (closing, reopening)."})
+    reason = text_input(max_length=2000, metadata={"description": "Why (closing, reopening)."})
     priority = fields.String(validate=validate.OneOf(PRIORITIES), metadata={"description": "Staff only."})
-    queue = fields.String(validate=validate.Length(min=1, max=40), metadata={"description": "Staff only: a queue key."})
-    assignee = fields.String(
+    queue = text_input(max_length=40, metadata={"description": "Staff only: a queue key (422 when not an active one)."})
+    assignee = text_input(
+        max_length=254,
         allow_none=True,
-        validate=validate.Length(max=254),
-        metadata={"description": "Staff only: a staff member's email, or null to unassign."},
+        metadata={"description": "Staff only: a staff member's email, or null to unassign (422 when not one)."},
     )
     version = fields.Integer(
         strict=True,

@@ -157,14 +157,42 @@ def test_create_case(people, api_for):
 
 
 def test_create_case_field_errors(people, api_for):
+    """The request type's own fields are the catalogue's rules: well-formed but refused is 422."""
     response = api_for(people.alpha_user).post(
         "/cases",
-        json=_new(request_type="fcts_access", subject="", fields={"work_phone": "12", "email": "nope"}),
+        json=_new(request_type="fcts_access", fields={"work_phone": "12", "email": "nope"}),
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "invalid"
-    assert {"subject", "fields.work_phone", "fields.email", "fields.company"} <= set(error["fields"])
+    assert {"fields.work_phone", "fields.email", "fields.company"} <= set(error["fields"])
+    assert db.session.query(Case).count() == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"subject": ""},
+        {"subject": " \t\u3000 "},
+        {"subject": "x" * 201},
+        {"description": "\n"},
+        {"description": "a\x00b"},
+        {"participant": "AL\x00PHA"},
+        {"fields": {"work_phone": "1\x00"}},
+    ],
+)
+def test_create_case_document_errors(people, api_for, change):
+    """What the document itself refuses (blank, too long, NUL) is 400, before any service runs."""
+    response = api_for(people.alpha_user).post("/cases", json=_new(**change))
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"]["code"] == "invalid"
+    assert db.session.query(Case).count() == 0
+
+
+def test_unknown_request_type_is_422(people, api_for):
+    response = api_for(people.alpha_user).post("/cases", json=_new(request_type="no_such_type"))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["request_type"] == "Choose a request type from the list."
 
 
 def test_create_case_schema_errors(people, api_for):
@@ -176,7 +204,7 @@ def test_create_case_schema_errors(people, api_for):
 @pytest.mark.parametrize("code", ["BETA", "NOPE", "beta"])
 def test_cannot_submit_for_a_participant_you_do_not_belong_to(people, api_for, code):
     response = api_for(people.alpha_user).post("/cases", json=_new(participant=code))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.get_json()["error"]["fields"]["participant"] == "Choose one of your companies."
     assert db.session.query(Case).count() == 0
 
@@ -300,7 +328,7 @@ def test_staff_patch_and_stale_version(people, api_for, case):
     assert stale.status_code == 409
     assert stale.get_json()["error"]["code"] == "conflict"
     bad = api.patch(f"/cases/{case.number}", json={"assignee": people.alpha_user.email, "queue": "nope"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert set(bad.get_json()["error"]["fields"]) >= {"queue"}
 
 
@@ -324,7 +352,12 @@ def test_list_filters_and_cursor(people, api_for):
     assert api.get("/cases", query_string={"status": "closed"}).get_json()["items"] == []
     assert len(api.get("/cases", query_string={"participant": "alpha"}).get_json()["items"]) == 5
     assert api.get("/cases", query_string={"participant": "BETA"}).get_json()["items"] == []
-    assert api.get("/cases", query_string={"cursor": "forged"}).status_code == 400
+    assert api.get("/cases", query_string={"cursor": "forged"}).status_code == 400  # not a cursor's shape
     first = api.get("/cases", query_string={"limit": 2}).get_json()["next"]
-    assert api.get("/cases", query_string={"limit": 2, "cursor": first, "status": "new"}).status_code == 400
+    # A cursor's shape, but not one this server signed, or one made for other filters: well-formed, refused.
+    assert api.get("/cases", query_string={"cursor": first[:-2] + "xx"}).status_code == 422
+    assert api.get("/cases", query_string={"limit": 2, "cursor": first, "status": "new"}).status_code == 422
     assert api.get("/cases", query_string={"status": "bogus"}).status_code == 400
+    assert api.get("/cases", query_string={"q": "x\x00"}).status_code == 400
+    assert api.get("/cases", query_string={"q": "x" * 201}).status_code == 400
+    assert api.get("/cases", query_string={"q": "x" * 200}).status_code == 200
