@@ -27,6 +27,7 @@ from askiso.obligations.models import (  # noqa: F401
     ParticipantAttribute,
 )
 from askiso.receipts.models import CaseReceipt, ReceiptKey  # noqa: F401
+from askiso.satisfaction.models import Rating  # noqa: F401
 from askiso.staff.models import (  # noqa: F401
     CannedResponse,
     CaseClock,
