@@ -71,8 +71,11 @@ def case_rating_form(case):
     if not services.may_rate(current_user, case):
         return None
     rating = services.rating_of(case)
-    form = RatingForm(formdata=None, score=rating.score if rating else None,
-                      comment=request.args.get("comment") or (rating.comment if rating else ""))
+    form = RatingForm(
+        formdata=None,
+        score=rating.score if rating else None,
+        comment=request.args.get("comment") or (rating.comment if rating else ""),
+    )
     return form, rating
 
 

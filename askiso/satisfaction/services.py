@@ -65,8 +65,12 @@ def case_for_token(token):
 def may_rate(user, case):
     """The submitter of a resolved (or closed after resolution) case they may still see."""
     return (
-        user is not None and user.is_authenticated and case.submitter_id == user.id
-        and case.status in RATED_STATUSES and case.resolved_at is not None and can_view_case(user, case)
+        user is not None
+        and user.is_authenticated
+        and case.submitter_id == user.id
+        and case.status in RATED_STATUSES
+        and case.resolved_at is not None
+        and can_view_case(user, case)
     )
 
 
