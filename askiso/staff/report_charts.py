@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 VIEW_WIDTH = 400
-FONT = 12
+FONT = 13
+LABEL_CHARS = 50  # longer names are cut in the chart (the table beneath has them whole)
 PALETTE = ("#1d4ed8", "#b45309", "#15803d", "#7e22ce", "#be123c", "#0e7490", "#4d7c0f", "#6b7280")
 TEXT = "#1f2937"
 GRID = "#d1d5db"
@@ -53,6 +54,11 @@ def _colored(series):
     return series
 
 
+def _short(text):
+    text = str(text)
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+
+
 def _attrs(**attrs):
     return " ".join(f'{k.rstrip("_").replace("_", "-")}="{escape(v)}"' for k, v in attrs.items() if v is not None)
 
@@ -68,12 +74,12 @@ def _rect(x, y, w, h, color, link, label):
 def _legend(series, top, with_totals):
     parts = []
     for i, s in enumerate(series):
-        y = top + i * 18
+        y = top + i * 19
         total = f" ({sum(v or 0 for v in s.values):g})" if with_totals else ""
         swatch = _attrs(x=0, y=y, width=12, height=12, fill=s.color)
         text = _attrs(x=18, y=y + 10, font_size=FONT, fill=TEXT)
-        parts.append(f"<rect {swatch}/><text {text}>{escape(s.name)}{total}</text>")
-    return "".join(parts), len(series) * 18
+        parts.append(f"<rect {swatch}/><text {text}>{escape(_short(s.name))}{total}</text>")
+    return "".join(parts), len(series) * 19
 
 
 def _svg(height, title, body):
@@ -153,7 +159,7 @@ def bar_chart(title, categories, series, *, stacked=True, unit="", maximum=None)
     for i, category in enumerate(categories):
         y = top + i * row_h
         attrs = _attrs(x=left, y=y + FONT, font_size=FONT, fill=TEXT)
-        out.append(f"<text {attrs}>{escape(category)}</text>")
+        out.append(f"<text {attrs}>{escape(_short(category))}</text>")
         x, bar_y = left, y + FONT + 4
         for s in series:
             value = s.values[i] or 0

@@ -106,7 +106,7 @@ def volume(viewer, f):
         section.rows.append(
             [
                 _period_label(b),
-                (str(total), f.case_list_url(b.start, b.end)),
+                (str(total), f.case_list_url(b.start, b.end)) if total else "0",
                 *[(str(s.values[i]), s.links[i]) if s.values[i] else "0" for s in series],
             ]
         )
@@ -117,7 +117,11 @@ def volume(viewer, f):
 
 
 def _period_label(b):
-    return b.start.isoformat() if b.start == b.end else f"{b.start.isoformat()} – {b.end.isoformat()}"
+    if b.start == b.end:
+        return b.start.strftime("%a %b %d")
+    if b.start.day == 1 and (b.end + timedelta(days=1)).day == 1:
+        return b.start.strftime("%B %Y")
+    return f"{b.start.strftime('%b %d')} – {b.end.strftime('%b %d')}"
 
 
 # ---------------------------------------------------------------- times and service levels
@@ -326,7 +330,7 @@ def backlog(viewer, f):
         section.rows.append(
             [
                 name,
-                (str(total), link(lo, hi, "open")),
+                (str(total), link(lo, hi, "open")) if total else "0",
                 *[(str(s.values[i]), s.links[i]) if s.values[i] else "0" for s in series],
             ]
         )
