@@ -30,7 +30,7 @@ def build_report(viewer, f, only=None):
     if "backlog" in wanted:
         built["backlog"] = sections.backlog(viewer, f)
     if "agents" in wanted:
-        built["agents"] = sections.agents(viewer, f, first, resolution)
+        built["agents"] = sections.agents(f, attainment, first, resolution)
     if "satisfaction" in wanted:
         built["satisfaction"] = satisfaction(viewer, f)
     if "obligations" in wanted:

@@ -6,11 +6,14 @@ quarter's report reads. Here the business windows of the report's days are
 built once, with the business seconds before each; a moment then maps to
 "business seconds since the first window" by one bisection, and a duration is a
 subtraction. Same rule as sla.business_minutes_between (tested against it).
+For a whole period the bisection runs over arrays (numpy), ~100,000 cases in
+a few milliseconds.
 """
 
 import bisect
-import statistics
 from datetime import UTC, datetime, timedelta
+
+import numpy as np
 
 from askiso.staff.sla import _window, is_business_day
 
@@ -36,24 +39,38 @@ class BusinessCalendar:
                 total += end - start
             day += timedelta(days=1)
 
-    def _position(self, moment):
-        """Business seconds from the first window to `moment` (naive UTC)."""
-        ts = _seconds(moment)
+    def _position(self, ts):
+        """Business seconds from the first window to `ts` (seconds since 1970, UTC)."""
         i = bisect.bisect_right(self.opens, ts) - 1
         if i < 0:
             return 0.0
         return self.before[i] + min(ts, self.closes[i]) - self.opens[i]
 
-    def minutes_between(self, start, end):
-        if end <= start:
+    def positions(self, ts):
+        """`_position` of every epoch timestamp in the array `ts`."""
+        opens, closes, before = (np.asarray(a, dtype=np.float64) for a in (self.opens, self.closes, self.before))
+        if not len(opens):
+            return np.zeros_like(ts)
+        i = np.searchsorted(opens, ts, side="right") - 1
+        j = np.clip(i, 0, None)
+        return np.where(i >= 0, before[j] + np.minimum(ts, closes[j]) - opens[j], 0.0)
+
+    def seconds_between(self, start_ts, end_ts):
+        """Business seconds between two epoch timestamps (0 when end <= start)."""
+        if end_ts <= start_ts:
             return 0.0
-        return max(0.0, self._position(end) - self._position(start)) / 60
+        return max(0.0, self._position(end_ts) - self._position(start_ts))
+
+    def minutes_between(self, start, end):
+        """Business minutes between two naive-UTC datetimes."""
+        return self.seconds_between(_seconds(start), _seconds(end)) / 60
 
 
 def percentiles(values):
-    """{"count", "median", "p90"} of business hours, rounded to a tenth (None without values)."""
-    if not values:
+    """{"count", "median", "p90"} of business hours, rounded to a tenth (None without values).
+    Linear interpolation between order statistics (statistics.quantiles' "inclusive" method)."""
+    values = np.asarray(values, dtype=np.float64)
+    if not len(values):
         return {"count": 0, "median": None, "p90": None}
-    values = sorted(values)
-    p90 = statistics.quantiles(values, n=10, method="inclusive")[-1] if len(values) > 1 else values[0]
-    return {"count": len(values), "median": round(statistics.median(values), 1), "p90": round(p90, 1)}
+    median, p90 = np.percentile(values, [50, 90])
+    return {"count": int(len(values)), "median": round(float(median), 1), "p90": round(float(p90), 1)}

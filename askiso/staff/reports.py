@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import url_for
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Float, and_, cast, func, or_, select
 from sqlalchemy import case as sql_case
 
 from askiso.cams.models import Participant
 from askiso.cases.models import OPEN_STATUSES, Case, RequestType
 from askiso.core.timeutil import LOCAL_TZ, utcnow
+from askiso.extensions import db
 from askiso.visibility import case_clause
 
 PERIODS = {
@@ -198,6 +199,13 @@ def attainment_columns(now):
     res_met = and_(Case.resolved_at.isnot(None), Case.resolved_at <= Case.resolution_due_at)
     as_int = lambda cond: func.coalesce(func.sum(sql_case((cond, 1), else_=0)), 0)  # noqa: E731
     return as_int(fr_measured), as_int(fr_met), as_int(res_measured), as_int(res_met)
+
+
+def epoch(column):
+    """SQL: the naive-UTC timestamp `column` as seconds since 1970 (a float; NULL stays NULL)."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(func.extract("epoch", column), Float)  # numeric (Decimal) otherwise
+    return (func.julianday(column) - 2440587.5) * 86400.0
 
 
 def rate(met, measured):

@@ -1,4 +1,4 @@
-"""case ratings: the submitter's satisfaction (good/bad + comment) with a resolved case
+"""case ratings (the submitter's good/bad + comment on a resolved case) and the covering indexes of the reports
 
 Revision ID: 6f62886d0bf4
 Revises: c4d9e2a7f310
@@ -30,8 +30,15 @@ def upgrade():
         sa.PrimaryKeyConstraint('case_id', name=op.f('pk_case_ratings')),
     )
     op.create_index('ix_case_ratings_score_case', 'case_ratings', ['score', 'case_id'], unique=False)
+    op.create_index('ix_cases_report_received', 'cases', [
+        'received_at', 'queue_id', 'request_type_id', 'participant_id', 'assignee_id', 'priority', 'status',
+        'first_response_at', 'first_response_due_at', 'resolved_at', 'resolution_due_at'], unique=False)
+    op.create_index('ix_cases_report_open', 'cases', [
+        'status', 'received_at', 'queue_id', 'request_type_id', 'participant_id'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_cases_report_open', table_name='cases')
+    op.drop_index('ix_cases_report_received', table_name='cases')
     op.drop_index('ix_case_ratings_score_case', table_name='case_ratings')
     op.drop_table('case_ratings')
