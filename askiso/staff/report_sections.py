@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain
 
-import numpy as np
 from flask import url_for
 from sqlalchemy import func, select
 
@@ -132,6 +131,8 @@ def _period_label(b):
 def durations(viewer, f):
     """Business hours to first response and to resolution, overall (key None) and per assignee
     (key ("a", id)), as arrays; one statement, measured with numpy."""
+    import numpy as np  # only the reports need it: not loaded by every worker at start-up
+
     calendar = BusinessCalendar(f.start, r.today_local() + timedelta(days=1), holiday_dates())
     # Epoch seconds from the database (-1: not yet), so that the rows need no datetime parsing.
     stmt = (

@@ -13,8 +13,6 @@ a few milliseconds.
 import bisect
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
-
 from askiso.staff.sla import _window, is_business_day
 
 EPOCH = datetime(1970, 1, 1)
@@ -48,6 +46,8 @@ class BusinessCalendar:
 
     def positions(self, ts):
         """`_position` of every epoch timestamp in the array `ts`."""
+        import numpy as np  # only the reports need it: not loaded by every worker at start-up
+
         opens, closes, before = (np.asarray(a, dtype=np.float64) for a in (self.opens, self.closes, self.before))
         if not len(opens):
             return np.zeros_like(ts)
@@ -69,6 +69,8 @@ class BusinessCalendar:
 def percentiles(values):
     """{"count", "median", "p90"} of business hours, rounded to a tenth (None without values).
     Linear interpolation between order statistics (statistics.quantiles' "inclusive" method)."""
+    import numpy as np
+
     values = np.asarray(values, dtype=np.float64)
     if not len(values):
         return {"count": 0, "median": None, "p90": None}
