@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-VIEW_WIDTH = 400
+VIEW_WIDTH = 360
 FONT = 13
-LABEL_CHARS = 50  # longer names are cut in the chart (the table beneath has them whole)
+LABEL_CHARS = 38  # longer names are cut in the chart (the table beneath has them whole)
 PALETTE = ("#1d4ed8", "#b45309", "#15803d", "#7e22ce", "#be123c", "#0e7490", "#4d7c0f", "#6b7280")
 TEXT = "#1f2937"
 GRID = "#d1d5db"
