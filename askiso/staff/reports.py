@@ -87,19 +87,15 @@ def parse_report_filters(args, today=None):
     period = (args.get("period") or "").strip()
     if period not in PERIODS:
         period = "custom" if (args.get("start") or args.get("end")) else DEFAULT_PERIOD
+    if period != "custom":
+        start, end = _named_period(period, today)
+        # The form also sends the dates it showed (shown_start, shown_end): dates changed by
+        # hand mean a custom period; a changed period with untouched dates is that period.
+        for name in ("start", "end"):
+            if args.get(f"shown_{name}") and (args.get(name) or "") != args.get(f"shown_{name}"):
+                period = "custom"
     if period == "custom":
-        end = _date_arg(args.get("end"), today, "end", errors)
-        start = _date_arg(args.get("start"), end - timedelta(days=89), "start", errors)
-        if start > end:
-            errors["start"] = "The start must be on or before the end."
-            start = end - timedelta(days=89)
-        if (end - start).days >= MAX_DAYS:
-            errors["start"] = f"Choose at most {MAX_DAYS} days."
-            start = end - timedelta(days=MAX_DAYS - 1)
-    elif period == "quarter":
-        start, end = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
-    else:
-        start, end = today - timedelta(days=PERIODS[period][1] - 1), today
+        start, end = _custom_period(args, today, errors)
     queue = (args.get("queue") or "").strip()
     by = (args.get("by") or "").strip()
     return ReportFilters(
@@ -112,6 +108,24 @@ def parse_report_filters(args, today=None):
         by=by if by in VOLUME_BY else "request_type",
         errors=errors,
     )
+
+
+def _named_period(period, today):
+    if period == "quarter":
+        return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
+    return today - timedelta(days=PERIODS[period][1] - 1), today
+
+
+def _custom_period(args, today, errors):
+    end = _date_arg(args.get("end"), today, "end", errors)
+    start = _date_arg(args.get("start"), end - timedelta(days=89), "start", errors)
+    if start > end:
+        errors["start"] = "The start must be on or before the end."
+        start = end - timedelta(days=89)
+    if (end - start).days >= MAX_DAYS:
+        errors["start"] = f"Choose at most {MAX_DAYS} days."
+        start = end - timedelta(days=MAX_DAYS - 1)
+    return start, end
 
 
 def _date_arg(text, default, name, errors):

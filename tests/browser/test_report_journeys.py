@@ -66,6 +66,19 @@ def test_supervisor_reads_drills_and_exports_and_a_submitter_rates_from_the_emai
         _assert_no_horizontal_overflow(page)
     expect(page.locator("#report-satisfaction")).to_contain_text("Clear and quick.")
 
+    # Another period from the form, then dates typed by hand (a custom period).
+    page.get_by_label("Period").select_option("7d")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#period")).to_have_value("7d")
+    expect(page.locator(".report-figure strong").first).to_have_text("2")  # received 3 days ago, and today
+    page.get_by_label("From (custom)").fill("2020-01-01")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#period")).to_have_value("custom")
+    expect(page.locator(".report-figure strong").first).to_have_text("7")
+    page.get_by_label("Period").select_option("90d")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#period")).to_have_value("90d")
+
     bar = page.locator('#report-volume svg a[aria-label*="History case"], #report-volume svg a').first
     label = bar.get_attribute("aria-label")
     count = int(re.search(r": (\d+)$", label).group(1))

@@ -89,6 +89,17 @@ def test_filters_by_participant_and_periods(app, people, in_request):
     last7 = reports.parse_report_filters({"period": "7d"}, today=date(2026, 5, 20))
     assert (last7.start, last7.end) == (date(2026, 5, 14), date(2026, 5, 20))
     assert reports.parse_report_filters({}, today=date(2026, 5, 20)).period == "90d"
+    # The form sends the dates it showed: dates changed by hand make it a custom period.
+    shown = {
+        "period": "7d",
+        "start": "2026-02-20",
+        "end": "2026-05-20",
+        "shown_start": "2026-02-20",
+        "shown_end": "2026-05-20",
+    }
+    assert reports.parse_report_filters(shown, today=date(2026, 5, 20)).period == "7d"
+    typed = reports.parse_report_filters({**shown, "start": "2026-05-01"}, today=date(2026, 5, 20))
+    assert (typed.period, typed.start, typed.end) == ("custom", date(2026, 5, 1), date(2026, 5, 20))
     assert len(reports.buckets(last7)) == 7
     assert [b.start for b in reports.buckets(reports.parse_report_filters(ARGS))][:2] == [
         date(2026, 1, 1),
