@@ -11,6 +11,7 @@ closed, or when its submitter may no longer see it (visibility.can_view_case).
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from askiso.audit.services import record
 from askiso.auth.models import User
@@ -75,8 +76,8 @@ def may_rate(user, case):
 
 
 def rating_of(case):
-    """The case's rating, or None."""
-    return db.session.scalar(select(Rating).where(Rating.case_id == case.id))
+    """The case's rating with its author, or None (one statement)."""
+    return db.session.scalar(select(Rating).options(joinedload(Rating.user)).where(Rating.case_id == case.id))
 
 
 def rate(case, user, score, comment="", *, source="web"):
