@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "askiso.ops.routes",
     "askiso.obligations.routes",
     "askiso.receipts.routes",
+    "askiso.satisfaction.routes",
 )
 
 # Modules that connect receivers to the case signals (askiso/cases/signals.py).

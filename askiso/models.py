@@ -27,6 +27,8 @@ from askiso.obligations.models import (  # noqa: F401
     ParticipantAttribute,
 )
 from askiso.receipts.models import CaseReceipt, ReceiptKey  # noqa: F401
+from askiso.satisfaction.models import Rating  # noqa: F401
+from askiso.staff import report_indexes  # noqa: F401  (indexes the reports read from)
 from askiso.staff.models import (  # noqa: F401
     CannedResponse,
     CaseClock,

@@ -103,10 +103,12 @@ def _ensure_membership(user, participant, roles):
 
 
 from askiso.cases.demo import load_cases  # noqa: E402
+from askiso.demo.history import load_history  # noqa: E402
 from askiso.obligations.demo import load_obligations  # noqa: E402
 from askiso.staff.demo import load_staff_workspace  # noqa: E402
 
-LOADERS = [load_staff, load_participants, load_cases, load_staff_workspace, load_obligations]
+# The history goes before the story cases, so that case numbers follow the received times.
+LOADERS = [load_staff, load_participants, load_history, load_cases, load_staff_workspace, load_obligations]
 
 
 def has_accounts():

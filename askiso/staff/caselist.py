@@ -35,7 +35,8 @@ SORTS = {
 }
 STATUS_CHOICES = ("open", "all", *STATUSES)
 FILTER_KEYS = ("queue", "status", "priority", "assignee", "participant", "request_type", "non_participant",
-               "received_from", "received_to", "q", "sort")
+               "received_from", "received_to", "q", "sort", "rating")
+RATINGS = ("good", "bad")
 
 
 @dataclass
@@ -52,6 +53,8 @@ class Filters:
     q: str = ""
     sort: str = "due"
     errors: dict = None
+    # The submitter's satisfaction rating (askiso/satisfaction): the reports drill into it.
+    rating: str = ""
 
     def query_args(self):
         """The filters as query-string arguments (defaults left out)."""
@@ -91,6 +94,7 @@ def parse_filters(args):
         received_to=get("received_to"),
         q=get("q"),
         sort=get("sort") if get("sort") in SORTS else "due",
+        rating=get("rating") if get("rating") in RATINGS else "",
     )
     for name in ("received_from", "received_to"):
         if _local_date(getattr(f, name), errors, name) is None:
@@ -132,6 +136,10 @@ def filtered(viewer, f):
         stmt = stmt.where(Case.received_at >= _utc_start(_local_date(f.received_from, {}, "")))
     if f.received_to:
         stmt = stmt.where(Case.received_at < _utc_start(_local_date(f.received_to, {}, "") + timedelta(days=1)))
+    if f.rating:
+        from askiso.satisfaction.models import Rating
+
+        stmt = stmt.where(Case.id.in_(select(Rating.case_id).where(Rating.score == f.rating)))
     if f.q:
         like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(Case.subject.ilike(like, escape="\\"), Case.number.ilike(like, escape="\\")))

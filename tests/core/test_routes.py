@@ -35,6 +35,8 @@ EXPECTED_PUBLIC = {
     "main.home",
     "receipts.jwks",
     "receipts.verify",
+    # The signed one-click rating link of the resolution email (tests/satisfaction).
+    "satisfaction.rate",
 }
 
 # A value for each kind of URL argument: what a guessing visitor would type.

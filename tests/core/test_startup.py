@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# alembic/Flask-Migrate: `flask db` and tests; zxcvbn: a password check; pygal: the
-# reports charts; ua_parser: the sessions list; segno: two-factor enrolment and receipt PDFs;
+# alembic/Flask-Migrate: `flask db` and tests; zxcvbn: a password check; numpy: the
+# reports' business hours and the Whoosh search; ua_parser: the sessions list; segno: two-factor
+# enrolment and receipt PDFs;
 # fpdf/pypdf: the receipt PDF;
 # apispec: the OpenAPI document; whoosh: searches with the Whoosh backend.
-LAZY = {"alembic", "flask_migrate", "zxcvbn", "pygal", "ua_parser", "segno", "apispec", "whoosh", "fpdf", "pypdf"}
+LAZY = {"alembic", "flask_migrate", "zxcvbn", "numpy", "ua_parser", "segno", "apispec", "whoosh", "fpdf", "pypdf"}
 
 
 def _loaded_after_create_app(tmp_path):

@@ -9,7 +9,7 @@ from tests.factories import make_user
 from tests.staff.helpers import new_case, queue
 
 AGENT_PAGES = ["/staff", "/staff/cases", "/staff/cases.csv", "/staff/participants/ALPHA/cases"]
-SUPERVISOR_PAGES = ["/staff/reports", "/staff/reports.csv", "/staff/reports/chart/weekly.svg", "/staff/admin",
+SUPERVISOR_PAGES = ["/staff/reports", "/staff/reports/volume.csv", "/staff/reports/agents.csv", "/staff/admin",
                     "/staff/admin/canned", "/staff/admin/canned/new", "/staff/admin/holidays",
                     "/staff/admin/service-levels"]
 ADMIN_PAGES = ["/staff/admin/staff", "/staff/admin/queues", "/staff/admin/queues/new",

@@ -1,0 +1,1 @@
+"""Satisfaction (CSAT): the submitter's rating of a resolved case."""
