@@ -9,6 +9,7 @@ admin.save_request_type, which checks them (askiso/cases/fields.py).
 import re
 from types import SimpleNamespace
 
+from flask import request
 from sqlalchemy import select
 
 from askiso.cases.fields import FIELD_TYPES, NAME, BrokenDefinition, check_definition, choice_lines, name_from_label
@@ -31,7 +32,8 @@ def spec_row(spec):
 
 def type_form(request_type):
     """The request-type form: the posted one, or the type's (or a new type's) values."""
-    rows = [spec_row(spec) for spec in (request_type.fields or [])] if request_type else []
+    # Posted rows are taken as posted: never completed from the stored row of the same index.
+    rows = [spec_row(spec) for spec in (request_type.fields or [])] if request_type and request.method == "GET" else []
     return _with_queues(RequestTypeForm(obj=request_type, specs=rows))
 
 

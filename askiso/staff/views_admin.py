@@ -201,6 +201,10 @@ def admin_request_type_preview():
                            preview=fieldbuilder.preview_fields(fieldbuilder.rows_of(form)))
 
 
+ROW_PARTS = {"label": "Label", "type": "Type", "required": "Required", "choices": "Choices", "help": "Help text",
+             "name": "Key"}
+
+
 def _row_errors(form):
     """(input id, "Field 2 (Label), Choices", message) of every problem in the builder's rows."""
     found = []
@@ -208,7 +212,8 @@ def _row_errors(form):
         label = entry.form["label"].data
         for sub in entry.form:
             for message in sub.errors:
-                found.append((sub.id, f"Field {i}{f' ({label})' if label else ''}, {sub.label.text}", message))
+                found.append((sub.id, f"Field {i}{f' ({label})' if label else ''}, {ROW_PARTS[sub.short_name]}",
+                              message))
     return found
 
 
