@@ -19,15 +19,28 @@ from askiso.extensions import db
 from askiso.staff.forms import FieldSpecForm, RequestTypeForm
 
 OP = re.compile(r"^(add|preview|save|(up|down|remove)-(\d{1,3}))$")
-BASICS = ("key", "name", "description", "queue_id", "file_required", "for_participants",
-          "for_non_participants", "is_active")
+BASICS = (
+    "key",
+    "name",
+    "description",
+    "queue_id",
+    "file_required",
+    "for_participants",
+    "for_non_participants",
+    "is_active",
+)
 
 
 def spec_row(spec):
     """A stored field spec as the builder's row shows it."""
-    return {"label": spec.get("label", ""), "type": spec.get("type", "text"),
-            "required": spec.get("required", True), "choices": "\n".join(spec.get("choices") or []),
-            "help": spec.get("help", ""), "name": spec.get("name", "")}
+    return {
+        "label": spec.get("label", ""),
+        "type": spec.get("type", "text"),
+        "required": spec.get("required", True),
+        "choices": "\n".join(spec.get("choices") or []),
+        "help": spec.get("help", ""),
+        "name": spec.get("name", ""),
+    }
 
 
 def type_form(request_type):
@@ -109,8 +122,13 @@ def preview_specs(rows):
             name, n = f"{base}_{n}", n + 1
         taken.add(name)
         kind = row.get("type") if row.get("type") in FIELD_TYPES else "text"
-        spec = {"name": name, "label": label, "type": kind, "required": bool(row.get("required")),
-                "help": (row.get("help") or "").strip()}
+        spec = {
+            "name": name,
+            "label": label,
+            "type": kind,
+            "required": bool(row.get("required")),
+            "help": (row.get("help") or "").strip(),
+        }
         if kind == "choice":
             spec["choices"] = choice_lines(row.get("choices"))
         specs.append(spec)

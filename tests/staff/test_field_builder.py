@@ -15,8 +15,13 @@ from askiso.staff.fieldbuilder import spec_row
 from tests.staff.helpers import new_case, queue
 
 NEW = "/staff/admin/request-types/new"
-DISPUTE_VALUES = {"operating_day": "2026-03-02", "statement": "Initial", "charge": "RT energy",
-                  "amount": "1250.00", "explanation": "The RT load was double counted."}
+DISPUTE_VALUES = {
+    "operating_day": "2026-03-02",
+    "statement": "Initial",
+    "charge": "RT energy",
+    "amount": "1250.00",
+    "explanation": "The RT load was double counted.",
+}
 
 
 def _type(key):
@@ -25,10 +30,22 @@ def _type(key):
 
 def _basics(rt=None):
     if rt is None:
-        return {"key": "capacity_question", "name": "Capacity question", "description": "",
-                "queue_id": queue("participant_support").id, "for_participants": "y", "is_active": "y"}
-    data = {"key": rt.key, "name": rt.name, "description": rt.description, "queue_id": rt.queue_id,
-            "for_participants": "y" if rt.for_participants else "", "is_active": "y"}
+        return {
+            "key": "capacity_question",
+            "name": "Capacity question",
+            "description": "",
+            "queue_id": queue("participant_support").id,
+            "for_participants": "y",
+            "is_active": "y",
+        }
+    data = {
+        "key": rt.key,
+        "name": rt.name,
+        "description": rt.description,
+        "queue_id": rt.queue_id,
+        "for_participants": "y" if rt.for_participants else "",
+        "is_active": "y",
+    }
     if rt.file_required:
         data["file_required"] = "y"
     return data
@@ -55,11 +72,13 @@ def _post(client, url, rows, op="save", **basics):
 
 
 def test_a_good_definition_is_stored_in_the_specs_the_forms_read():
-    specs = check_definition([
-        {"label": "Auction", "type": "choice", "required": True, "choices": "FCA 19\n\n FCA 20 \n", "help": ""},
-        {"label": "Auction", "type": "text", "required": False, "choices": "left over", "help": " Optional "},
-        {"label": "2026 obligation", "name": "", "type": "money", "required": True},
-    ])
+    specs = check_definition(
+        [
+            {"label": "Auction", "type": "choice", "required": True, "choices": "FCA 19\n\n FCA 20 \n", "help": ""},
+            {"label": "Auction", "type": "text", "required": False, "choices": "left over", "help": " Optional "},
+            {"label": "2026 obligation", "name": "", "type": "money", "required": True},
+        ]
+    )
     assert specs == [
         {"name": "auction", "label": "Auction", "type": "choice", "required": True, "choices": ["FCA 19", "FCA 20"]},
         {"name": "auction_2", "label": "Auction", "type": "text", "required": False, "help": "Optional"},
@@ -69,16 +88,19 @@ def test_a_good_definition_is_stored_in_the_specs_the_forms_read():
     assert name_from_label("?") == "field"
 
 
-@pytest.mark.parametrize(("row", "attr", "message"), [
-    ({"label": "", "type": "text"}, "label", "Give the field a label"),
-    ({"label": "x" * 201, "type": "text"}, "label", "200 characters"),
-    ({"label": "Day", "type": "calendar"}, "type", "Choose a type"),
-    ({"label": "Day", "type": "text", "name": "Day!"}, "name", "lower-case"),
-    ({"label": "Statement", "type": "choice", "choices": "Initial"}, "choices", "at least two choices"),
-    ({"label": "Statement", "type": "choice", "choices": "Initial\nFinal\nInitial"}, "choices", "listed twice"),
-    ({"label": "Statement", "type": "choice", "choices": "A\n" + "b" * 201}, "choices", "200 characters"),
-    ({"label": "Day", "type": "text", "help": "h" * 501}, "help", "500 characters"),
-])
+@pytest.mark.parametrize(
+    ("row", "attr", "message"),
+    [
+        ({"label": "", "type": "text"}, "label", "Give the field a label"),
+        ({"label": "x" * 201, "type": "text"}, "label", "200 characters"),
+        ({"label": "Day", "type": "calendar"}, "type", "Choose a type"),
+        ({"label": "Day", "type": "text", "name": "Day!"}, "name", "lower-case"),
+        ({"label": "Statement", "type": "choice", "choices": "Initial"}, "choices", "at least two choices"),
+        ({"label": "Statement", "type": "choice", "choices": "Initial\nFinal\nInitial"}, "choices", "listed twice"),
+        ({"label": "Statement", "type": "choice", "choices": "A\n" + "b" * 201}, "choices", "200 characters"),
+        ({"label": "Day", "type": "text", "help": "h" * 501}, "help", "500 characters"),
+    ],
+)
 def test_a_broken_row_is_refused_with_what_to_fix(row, attr, message):
     with pytest.raises(BrokenDefinition) as broken:
         check_definition([{"label": "Fine", "type": "text"}, row])
@@ -105,8 +127,10 @@ def test_every_seeded_definition_passes_the_builders_checks(app):
 
 def test_the_buttons_add_move_and_remove_rows_keeping_what_was_typed_and_save_nothing(people, client_for):
     client = client_for(people.admin)
-    rows = [{"label": "Auction", "type": "choice", "required": True, "choices": "FCA 19\nFCA 20"},
-            {"label": "Resource id", "type": "text", "required": False, "help": "As in CAMS"}]
+    rows = [
+        {"label": "Auction", "type": "choice", "required": True, "choices": "FCA 19\nFCA 20"},
+        {"label": "Resource id", "type": "text", "required": False, "help": "As in CAMS"},
+    ]
     page = _post(client, NEW, rows, op="add", **_basics()).get_data(as_text=True)
     assert 'name="specs-2-label"' in page and "autofocus" in page
     assert 'value="Capacity question"' in page and "FCA 19\nFCA 20" in page and 'value="As in CAMS"' in page
@@ -122,8 +146,10 @@ def test_the_buttons_add_move_and_remove_rows_keeping_what_was_typed_and_save_no
 
 def test_a_broken_definition_is_refused_with_every_problem_and_nothing_typed_lost(people, client_for):
     client = client_for(people.admin)
-    rows = [{"label": "Auction", "type": "choice", "required": True, "choices": "FCA 19"},
-            {"label": "", "type": "text", "required": True, "help": "Typed help"}]
+    rows = [
+        {"label": "Auction", "type": "choice", "required": True, "choices": "FCA 19"},
+        {"label": "", "type": "text", "required": True, "help": "Typed help"},
+    ]
     basics = {**_basics(), "key": "Bad Key!"}
     response = _post(client, NEW, rows, **basics)
     page = response.get_data(as_text=True)
@@ -148,9 +174,17 @@ def test_a_saved_choice_field_is_on_the_participants_form_at_once(people, client
     rt = _type("data_feeds")
     token = db.session.scalar(select(ReferenceVersion.token))
     rows = [spec_row(spec) for spec in rt.fields] + [
-        {"label": "Auction round", "type": "choice", "required": True, "choices": "FCA 19\nFCA 20",
-         "help": "The round you asked about"}]
-    assert _post(client_for(people.admin), f"/staff/admin/request-types/{rt.id}", rows, **_basics(rt)).status_code == 302
+        {
+            "label": "Auction round",
+            "type": "choice",
+            "required": True,
+            "choices": "FCA 19\nFCA 20",
+            "help": "The round you asked about",
+        }
+    ]
+    assert (
+        _post(client_for(people.admin), f"/staff/admin/request-types/{rt.id}", rows, **_basics(rt)).status_code == 302
+    )
     db.session.commit()
     assert db.session.scalar(select(ReferenceVersion.token)) != token  # every process reads the catalogue again
     page = participant.get("/cases/new?type=data_feeds").text
@@ -166,17 +200,25 @@ def _field_markup(html, name):
 def test_the_preview_is_the_participants_own_markup(people, client_for):
     rt = _type("billing_dispute")
     admin = client_for(people.admin)
-    preview = admin.post("/staff/admin/request-types/preview",
-                         data=_rows([spec_row(spec) for spec in rt.fields])).get_data(as_text=True)
+    preview = admin.post(
+        "/staff/admin/request-types/preview", data=_rows([spec_row(spec) for spec in rt.fields])
+    ).get_data(as_text=True)
     form = client_for(people.alpha_user).get("/cases/new?type=billing_dispute").get_data(as_text=True)
     for spec in rt.fields:
         assert _field_markup(preview, spec["name"]) == _field_markup(form, spec["name"]), spec["name"]
     page = admin.get(f"/staff/admin/request-types/{rt.id}").get_data(as_text=True)
     assert _field_markup(page, "statement") == _field_markup(form, "statement")
     # a row still being typed is previewed as best it can be, never refused
-    half = admin.post("/staff/admin/request-types/preview", data=_rows([
-        {"label": "Auction", "type": "choice", "choices": ""}, {"label": "", "type": "text"},
-        {"label": "Auction", "type": "bogus"}]))
+    half = admin.post(
+        "/staff/admin/request-types/preview",
+        data=_rows(
+            [
+                {"label": "Auction", "type": "choice", "choices": ""},
+                {"label": "", "type": "text"},
+                {"label": "Auction", "type": "bogus"},
+            ]
+        ),
+    )
     assert half.status_code == 200 and 'for="field_auction"' in half.text and 'for="field_auction_2"' in half.text
 
 
@@ -209,21 +251,27 @@ def test_a_case_keeps_the_fields_it_was_filed_with_after_the_type_changes(people
     assert old.field_revision == 1 and old.filed_fields == before
 
     shown = {"Operating day": "2026-03-02", "Charge or charge code": "RT energy", "Disputed amount (USD)": "1250.00"}
-    for client, url in ((client_for(people.alpha_user), f"/cases/{old.number}"),
-                        (admin, f"/staff/cases/{old.number}")):
+    for client, url in ((client_for(people.alpha_user), f"/cases/{old.number}"), (admin, f"/staff/cases/{old.number}")):
         page = client.get(url).get_data(as_text=True)
         for label, value in shown.items():
             assert re.search(rf"<dt>{re.escape(label)}</dt>\s*<dd>{re.escape(value)}</dd>", page), (url, label)
         assert "Charge code" not in page and "Resource id" not in page
 
-    new = new_case(people.alpha_user, people.alpha, request_type="billing_dispute",
-                   field_values={**DISPUTE_VALUES, "statement": "Final", "resource_id": "R-7"})
+    new = new_case(
+        people.alpha_user,
+        people.alpha,
+        request_type="billing_dispute",
+        field_values={**DISPUTE_VALUES, "statement": "Final", "resource_id": "R-7"},
+    )
     assert new.field_revision == 2 and "amount" not in new.field_values
     page = client_for(people.alpha_user).get(f"/cases/{new.number}").get_data(as_text=True)
     assert re.search(r"<dt>Charge code</dt>\s*<dd>RT energy</dd>", page) and "Resource id" in page
 
     # saving again with the same fields makes no new revision; old cases still show theirs
-    assert _post(admin, f"/staff/admin/request-types/{rt.id}", rows, **{**_basics(rt), "name": "Dispute"}).status_code == 302
+    assert (
+        _post(admin, f"/staff/admin/request-types/{rt.id}", rows, **{**_basics(rt), "name": "Dispute"}).status_code
+        == 302
+    )
     db.session.expire_all()
     assert _type("billing_dispute").field_revision == 2
     assert filed_specs(_type("billing_dispute"), old.field_revision) == before
@@ -236,8 +284,9 @@ def test_cases_filed_before_revisions_were_kept_show_revision_one(people, client
     rt = _type("billing_dispute")
     rows = [spec_row(spec) for spec in rt.fields]
     rows[0]["label"] = "Operating date"
-    assert _post(client_for(people.admin), f"/staff/admin/request-types/{rt.id}", rows,
-                 **_basics(rt)).status_code == 302
+    assert (
+        _post(client_for(people.admin), f"/staff/admin/request-types/{rt.id}", rows, **_basics(rt)).status_code == 302
+    )
     page = client_for(people.alpha_user).get(f"/cases/{old.number}").get_data(as_text=True)
     assert re.search(r"<dt>Operating day</dt>\s*<dd>2026-03-02</dd>", page)
     assert db.session.scalar(select(Case.field_revision).where(Case.id == old.id)) is None
