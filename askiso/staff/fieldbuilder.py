@@ -60,6 +60,11 @@ def blank_row():
     return FieldSpecForm(formdata=None, prefix="specs-__index__-")
 
 
+def posted_rows():
+    """The builder's rows as posted (the preview needs nothing else of the form)."""
+    return rows_of(RequestTypeForm())
+
+
 def rows_of(form):
     return [dict(entry.form.data) for entry in form.specs]
 

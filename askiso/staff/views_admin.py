@@ -196,9 +196,8 @@ def admin_request_type(type_id=None):
 @staff_required(role="admin")
 def admin_request_type_preview():
     """The preview of the participant's form for the builder's rows as typed (fieldbuilder.js)."""
-    form = fieldbuilder.type_form(None)
     return render_template("staff/admin/_request_type_preview.html",
-                           preview=fieldbuilder.preview_fields(fieldbuilder.rows_of(form)))
+                           preview=fieldbuilder.preview_fields(fieldbuilder.posted_rows()))
 
 
 ROW_PARTS = {"label": "Label", "type": "Type", "required": "Required", "choices": "Choices", "help": "Help text",
