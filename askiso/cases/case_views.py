@@ -79,10 +79,10 @@ def conversation(case):
 
 
 def field_rows(case):
-    """(label, value) of the request type's fields, in the type's order, then any retired ones."""
+    """(label, value) of the fields the case was filed with, in their order, then any others."""
     values = dict(case.field_values or {})
     rows = []
-    for spec in case.request_type.fields or []:
+    for spec in case.filed_fields:
         if spec["name"] in values:
             rows.append((spec["label"], values.pop(spec["name"])))
     rows += [(name.replace("_", " ").capitalize(), value) for name, value in values.items()]

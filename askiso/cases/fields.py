@@ -111,3 +111,154 @@ _CLEANERS = {
     "money": _money,
     "choice": _choice,
 }
+
+
+# ---------------------------------------------------------------- a request type's field definition
+
+FIELD_TYPES = {
+    "text": "Short text",
+    "textarea": "Long text",
+    "choice": "Choice from a list",
+    "date_past": "Date (today or earlier)",
+    "money": "Amount in dollars",
+    "phone": "Phone number (10 digits)",
+    "email": "Email address",
+}
+MAX_FIELDS = 30
+MAX_LABEL = 200
+MAX_HELP = 500
+MAX_CHOICES = 100
+MAX_CHOICE = 200
+NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+NAME_RULE = "Use 2-40 lower-case letters, digits and underscores, starting with a letter."
+
+
+class BrokenDefinition(ValueError):
+    """A field definition that cannot be saved: `errors` by row index and attribute, `problems` for the list."""
+
+    def __init__(self, errors, problems=(), rows=()):
+        super().__init__("The fields need fixing.")
+        self.errors, self.problems, self.rows = errors, list(problems), list(rows)
+
+
+def name_from_label(label):
+    """A field's key made from its label: "Auction (FCA)" -> "auction_fca"."""
+    name = re.sub(r"[^a-z0-9]+", "_", (label or "").lower()).strip("_")[:40].rstrip("_")
+    if name and not name[0].isalpha():
+        name = ("f_" + name)[:40]
+    return name if len(name) >= 2 else "field"
+
+
+def choice_lines(text):
+    """The choices of a field as typed, one per line, blank lines left out."""
+    if isinstance(text, (list, tuple)):
+        return [str(c).strip() for c in text if str(c).strip()]
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def check_definition(rows):
+    """The specs to store from rows as an admin typed them, or BrokenDefinition saying what to fix.
+
+    A row: {"name", "label", "type", "required", "choices" (list or lines), "help"}. A blank
+    name is made from the label. `BrokenDefinition.rows` are the rows with the names filled in,
+    so that the page shows what would be saved.
+    """
+    rows = [dict(row, name=(row.get("name") or "").strip().lower()) for row in rows]
+    _fill_names(rows)
+    errors = {i: problems for i, row in enumerate(rows) if (problems := _row_problems(row, rows[:i]))}
+    problems = [f"Use at most {MAX_FIELDS} fields."] if len(rows) > MAX_FIELDS else []
+    if errors or problems:
+        raise BrokenDefinition(errors, problems, rows)
+    return [_spec(row) for row in rows]
+
+
+def _fill_names(rows):
+    taken = {row["name"] for row in rows if row["name"]}
+    for row in rows:
+        if row["name"] or not (row.get("label") or "").strip():
+            continue
+        base = name = name_from_label(row["label"])
+        n = 2
+        while name in taken:
+            name, n = f"{base[:36]}_{n}", n + 1
+        row["name"] = name
+        taken.add(name)
+
+
+def _row_problems(row, earlier):
+    problems = {}
+    label = (row.get("label") or "").strip()
+    if not label:
+        problems["label"] = "Give the field a label, e.g. “Operating day”."
+    elif len(label) > MAX_LABEL:
+        problems["label"] = f"Keep the label to {MAX_LABEL} characters."
+    if row["name"] and not NAME.match(row["name"]):
+        problems["name"] = NAME_RULE
+    elif row["name"] and any(other["name"] == row["name"] for other in earlier):
+        problems["name"] = f"Another field already uses the key “{row['name']}”: give this one its own."
+    kind = row.get("type") or "text"
+    if kind not in FIELD_TYPES:
+        problems["type"] = "Choose a type from the list."
+    elif kind == "choice" and (message := _choice_problem(choice_lines(row.get("choices")))):
+        problems["choices"] = message
+    if len((row.get("help") or "").strip()) > MAX_HELP:
+        problems["help"] = f"Keep the help text to {MAX_HELP} characters."
+    return problems
+
+
+def _choice_problem(choices):
+    if len(choices) < 2:
+        return "A choice field needs at least two choices, one per line."
+    if len(choices) > MAX_CHOICES:
+        return f"Use at most {MAX_CHOICES} choices."
+    if too_long := next((c for c in choices if len(c) > MAX_CHOICE), None):
+        return f"Keep each choice to {MAX_CHOICE} characters (“{too_long[:40]}…” is longer)."
+    seen = set()
+    for choice in choices:
+        if choice in seen:
+            return f"“{choice}” is listed twice: list each choice once."
+        seen.add(choice)
+    return None
+
+
+def _spec(row):
+    kind = row.get("type") or "text"
+    spec = {"name": row["name"], "label": row["label"].strip(), "type": kind, "required": bool(row.get("required"))}
+    if kind == "choice":
+        spec["choices"] = choice_lines(row.get("choices"))
+    if (row.get("help") or "").strip():
+        spec["help"] = row["help"].strip()
+    return spec
+
+
+# ---------------------------------------------------------------- revisions: a case keeps the fields it was filed with
+
+
+def filed_specs(request_type, revision):
+    """The field specs a case was filed with: its revision of the type's fields.
+
+    Cases filed before revisions were kept have none: they show revision 1, the
+    fields the type had when revisions began.
+    """
+    revision = revision or 1
+    if revision == (request_type.field_revision or 1):
+        return request_type.fields or []
+    return (request_type.past_fields or {}).get(str(revision), request_type.fields or [])
+
+
+def revise_fields(request_type, specs):
+    """Give the type these fields; keep the ones they replace for the cases filed with them.
+
+    Returns True when the fields changed (a new revision).
+    """
+    current = list(request_type.fields or [])
+    if request_type.id is None:  # a new type: no case was filed with anything else
+        request_type.fields, request_type.field_revision = specs, 1
+        return False
+    if current == specs:
+        return False
+    revision = request_type.field_revision or 1
+    request_type.past_fields = {**(request_type.past_fields or {}), str(revision): current}
+    request_type.field_revision = revision + 1
+    request_type.fields = specs
+    return True

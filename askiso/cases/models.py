@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from askiso.cases.fields import filed_specs
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 
@@ -63,6 +64,8 @@ class RequestType(db.Model):
     `fields` is a list of field specs:
     {"name", "label", "type": text|textarea|phone|email|date_past|money|choice,
      "required": bool, "choices": [...], "help": str}
+    `field_revision` counts its versions; `past_fields` keeps the earlier ones
+    ({"1": [...], ...}) for the cases filed with them (askiso/cases/fields.py).
     """
 
     __tablename__ = "request_types"
@@ -72,6 +75,8 @@ class RequestType(db.Model):
     name: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
     fields: Mapped[list] = mapped_column(db.JSON, default=list)
+    field_revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    past_fields: Mapped[dict | None] = mapped_column(db.JSON)
     file_required: Mapped[bool] = mapped_column(default=False)
     queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"))
     default_topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
@@ -120,6 +125,8 @@ class Case(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     field_values: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    # The revision of the type's fields this case was filed with (None: filed before revisions, 1).
+    field_revision: Mapped[int | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default="new")
     priority: Mapped[str] = mapped_column(String(10), default="normal")
     queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"))
@@ -162,6 +169,11 @@ class Case(db.Model):
     @property
     def status_label(self):
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def filed_fields(self):
+        """The field specs this case was filed with, whatever the type's fields are now."""
+        return filed_specs(self.request_type, self.field_revision)
 
     def __repr__(self):
         return f"<Case {self.number}>"

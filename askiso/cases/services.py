@@ -177,6 +177,7 @@ def create_case(actor, data, *, submitter=None, key_checked=False):
         subject=data.subject.strip(),
         description=data.description.strip(),
         field_values=values,
+        field_revision=request_type.field_revision,  # the revision `values` were checked against
         status="new",
         priority="normal",
         queue_id=request_type.queue_id,

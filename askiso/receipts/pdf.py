@@ -89,7 +89,7 @@ def _what_was_received(pdf, case, claims):
     pdf.line("Request type", f"{case.request_type.name} ({claims['request_type']})")
     pdf.heading("What was received")
     pdf.line("Subject", case.subject)
-    for spec in case.request_type.fields or []:
+    for spec in case.filed_fields:
         value = (case.field_values or {}).get(spec.get("name"))
         if value not in (None, ""):
             pdf.line(spec.get("label") or spec.get("name"), value)

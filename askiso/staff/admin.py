@@ -1,7 +1,6 @@
 """Staff administration: accounts, queues, request types, canned responses,
 holidays and service-level settings. Every change is audited."""
 
-import json
 import re
 
 from sqlalchemy import select
@@ -9,6 +8,7 @@ from sqlalchemy import select
 from askiso.audit.services import record
 from askiso.auth import services as auth_services
 from askiso.auth.models import STAFF_ROLES, User, normalize_email, user_by_email
+from askiso.cases.fields import BrokenDefinition, check_definition, revise_fields
 from askiso.cases.models import Queue, QueueMember, RequestType
 from askiso.cases.services import InvalidCase
 from askiso.core.timeutil import utcnow
@@ -16,7 +16,6 @@ from askiso.extensions import db
 from askiso.staff.models import CannedResponse, Holiday, ServiceLevelSettings
 from askiso.staff.sla import DEFAULTS
 
-_FIELD_TYPES = ("text", "textarea", "phone", "email", "date_past", "money", "choice")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 
@@ -104,67 +103,64 @@ def set_queue_members(actor, queue, user_ids):
 # ---------------------------------------------------------------- request types
 
 
-def parse_fields_json(text):
-    """Validate the request type fields editor (a JSON list of field specs)."""
-    try:
-        fields = json.loads(text or "[]")
-    except json.JSONDecodeError as exc:
-        raise InvalidCase({"fields": f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."}) from None
-    if not isinstance(fields, list):
-        raise InvalidCase({"fields": "Give a list of fields: [ {...}, {...} ]."})
-    names, problems = set(), []
-    for i, spec in enumerate(fields, 1):
-        problems += _field_problems(i, spec, names)
-    if problems:
-        raise InvalidCase({"fields": " ".join(problems)})
-    return fields
+class InvalidRequestType(InvalidCase):
+    """A request type that cannot be saved; `definition` (a BrokenDefinition) when its fields are broken."""
 
-
-def _field_problems(i, spec, names):
-    if not isinstance(spec, dict):
-        return [f"Field {i} must be an object."]
-    problems = []
-    name = spec.get("name")
-    if not isinstance(name, str) or not _KEY.match(name):
-        problems.append(f"Field {i}: “name” must be lower_case_with_underscores.")
-    elif name in names:
-        problems.append(f"Field {i}: the name “{name}” is used twice.")
-    names.add(name)
-    if not isinstance(spec.get("label"), str) or not spec.get("label").strip():
-        problems.append(f"Field {i}: give a “label”.")
-    if spec.get("type", "text") not in _FIELD_TYPES:
-        problems.append(f"Field {i}: “type” must be one of {', '.join(_FIELD_TYPES)}.")
-    if spec.get("type") == "choice" and not (isinstance(spec.get("choices"), list) and spec["choices"]):
-        problems.append(f"Field {i}: a choice field needs a non-empty “choices” list.")
-    if "required" in spec and not isinstance(spec["required"], bool):
-        problems.append(f"Field {i}: “required” must be true or false.")
-    return problems
+    def __init__(self, errors, definition=None):
+        super().__init__(errors)
+        self.definition = definition
 
 
 def save_request_type(actor, request_type, data):
-    """Create (request_type None) or edit a request type from validated form data."""
-    fields = parse_fields_json(data["fields_json"])
-    key = (data["key"] or "").strip().lower()
-    if not _KEY.match(key):
-        raise InvalidCase({"key": "Use 2-40 lower-case letters, digits and underscores, starting with a letter."})
-    clash = db.session.scalar(select(RequestType).where(RequestType.key == key))
-    if clash is not None and clash is not request_type:
-        raise InvalidCase({"key": "Another request type uses this key."})
-    if not (data["for_participants"] or data["for_non_participants"]):
-        raise InvalidCase({"for_participants": "Offer it to participants, non-participants or both."})
+    """Create (request_type None) or edit a request type from the form's data.
+
+    `data["fields"]` are the builder's rows as typed; every problem, with the
+    fields or the rest, is reported at once and nothing is changed.
+    """
+    errors, definition, specs = _type_problems(request_type, data), None, []
+    try:
+        specs = check_definition(data.get("fields") or [])
+    except BrokenDefinition as broken:
+        definition = broken
+        errors["fields"] = _fields_summary(broken)
+    if errors:
+        raise InvalidRequestType(errors, definition)
     created = request_type is None
     if created:
         request_type = RequestType()
         db.session.add(request_type)
-    request_type.key = key
+    request_type.key = data["key"].strip().lower()
     for name in ("name", "description", "file_required", "queue_id", "for_participants",
                  "for_non_participants", "is_active"):
         setattr(request_type, name, data[name])
-    request_type.fields = fields
+    fields_changed = revise_fields(request_type, specs)
     db.session.flush()
     record("staff.request_type_created" if created else "staff.request_type_updated", actor,
-           request_type=key, queue_id=request_type.queue_id, active=request_type.is_active)
+           request_type=request_type.key, queue_id=request_type.queue_id, active=request_type.is_active,
+           fields=[spec["name"] for spec in specs], field_revision=request_type.field_revision,
+           fields_changed=fields_changed)
     return request_type
+
+
+def _type_problems(request_type, data):
+    key = (data["key"] or "").strip().lower()
+    if not _KEY.match(key):
+        return {"key": "Use 2-40 lower-case letters, digits and underscores, starting with a letter."}
+    problems = {}
+    clash = db.session.scalar(select(RequestType).where(RequestType.key == key))
+    if clash is not None and clash is not request_type:
+        problems["key"] = "Another request type uses this key."
+    if not (data["for_participants"] or data["for_non_participants"]):
+        problems["for_participants"] = "Offer it to participants, non-participants or both."
+    return problems
+
+
+def _fields_summary(broken):
+    count = len(broken.errors)
+    if not count:
+        return " ".join(broken.problems)
+    marked = f"{count} {'field needs' if count == 1 else 'fields need'} fixing (marked below)."
+    return " ".join([*broken.problems, marked])
 
 
 # ---------------------------------------------------------------- canned responses

@@ -5,6 +5,9 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     MultipleFileField,
@@ -17,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from askiso.auth.models import STAFF_ROLES
+from askiso.cases.fields import FIELD_TYPES
 from askiso.cases.models import PRIORITIES, STATUS_LABELS, STATUSES
 from askiso.core.validation import ValidEmail
 
@@ -104,11 +108,22 @@ class QueueMembersForm(FlaskForm):
     members = MultiCheckboxField("Members", coerce=int, validate_choice=False)
 
 
+class FieldSpecForm(Form):
+    """One field of a request type in the field builder (askiso/cases/fields.py checks it)."""
+
+    label = StringField("Label", filters=[_strip])
+    type = SelectField("Type", choices=list(FIELD_TYPES.items()), default="text", validate_choice=False)
+    required = BooleanField("Required", default=True)
+    choices = TextAreaField("Choices, one per line", render_kw={"rows": 4})
+    help = StringField("Help text (optional)", filters=[_strip])
+    name = StringField("Key (optional)", filters=[_strip], render_kw={"spellcheck": "false", "autocapitalize": "off"})
+
+
 class RequestTypeForm(FlaskForm):
     key = StringField("Key", validators=[DataRequired(message="Enter a key."), Length(max=40)], filters=[_strip])
     name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=160)], filters=[_strip])
     description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
-    fields_json = TextAreaField("Fields (JSON list)", default="[]", render_kw={"rows": 12, "spellcheck": "false"})
+    specs = FieldList(FormField(FieldSpecForm), label="Fields")
     file_required = BooleanField("A file must be attached")
     queue_id = SelectField("Routed to queue", coerce=int)
     for_participants = BooleanField("Offered to participants", default=True)

@@ -10,7 +10,8 @@ from askiso.cases.models import Queue, RequestType
 from askiso.cases.services import InvalidCase
 from askiso.core.access import staff_required
 from askiso.extensions import db
-from askiso.staff import admin, services, sla
+from askiso.staff import admin, fieldbuilder, services, sla
+from askiso.staff.admin import InvalidRequestType
 from askiso.staff.blueprint import bp
 from askiso.staff.forms import (
     ButtonForm,
@@ -18,14 +19,13 @@ from askiso.staff.forms import (
     HolidayForm,
     QueueForm,
     QueueMembersForm,
-    RequestTypeForm,
     RoleForm,
     ServiceLevelForm,
     StaffAccountForm,
 )
 from askiso.staff.models import CannedResponse, Holiday
 
-FIELD_ALIASES = {"fields": "fields_json", "user": "role"}
+FIELD_ALIASES = {"user": "role"}
 
 
 def _field_errors(form, exc):
@@ -165,25 +165,55 @@ def admin_request_types():
 @bp.route("/admin/request-types/<int:type_id>", methods=["GET", "POST"])
 @staff_required(role="admin")
 def admin_request_type(type_id=None):
-    """Create or edit a request type; fields are a validated JSON list."""
+    """Create or edit a request type and build its fields (add, move, remove, preview: nothing saved
+    until "Save request type")."""
     request_type = _get_or_404(RequestType, type_id) if type_id else None
-    form = RequestTypeForm(obj=request_type)
-    form.queue_id.choices = [(q.id, q.name) for q in db.session.scalars(select(Queue).order_by(Queue.name))]
-    if request.method == "GET" and request_type is not None:
-        import json
-
-        form.fields_json.data = json.dumps(request_type.fields or [], indent=2, ensure_ascii=False)
-    if form.validate_on_submit():
+    form = fieldbuilder.type_form(request_type)
+    op = fieldbuilder.operation(request.form.get("op")) if request.method == "POST" else None
+    focus = None
+    if op not in (None, "save"):
+        form, focus = fieldbuilder.rearranged(form, op)
+    elif op == "save" and form.validate_on_submit():
         try:
-            request_type = admin.save_request_type(current_user, request_type, form.data)
-        except InvalidCase as exc:
-            _field_errors(form, exc)
+            request_type = admin.save_request_type(current_user, request_type, fieldbuilder.type_data(form))
+        except InvalidRequestType as exc:
+            fieldbuilder.show_definition_problems(form, exc.definition)
+            _field_errors(form, InvalidCase({k: v for k, v in exc.errors.items() if k != "fields"}))
+            form.fields_problem = exc.errors.get("fields")
         else:
             db.session.commit()
-            flash("Request type saved.", "success")
+            flash(f"Request type “{request_type.name}” saved.", "success")
             return redirect(url_for("staff.admin_request_types"))
-    return render_template("staff/admin/request_type.html", form=form, request_type=request_type), \
-        (400 if form.errors else 200)
+    elif op == "save":  # the basics are refused: show the fields' problems too, all at once
+        fieldbuilder.show_definition_problems(form, fieldbuilder.definition_problems(form))
+    broken = op == "save" and (form.errors or getattr(form, "fields_problem", None) or _row_errors(form))
+    return render_template("staff/admin/request_type.html", form=form, request_type=request_type, focus=focus,
+                           preview=fieldbuilder.preview_fields(fieldbuilder.rows_of(form)),
+                           row_errors=_row_errors(form), blank=fieldbuilder.blank_row()), (400 if broken else 200)
+
+
+@bp.route("/admin/request-types/preview", methods=["POST"])
+@staff_required(role="admin")
+def admin_request_type_preview():
+    """The preview of the participant's form for the builder's rows as typed (fieldbuilder.js)."""
+    return render_template("staff/admin/_request_type_preview.html",
+                           preview=fieldbuilder.preview_fields(fieldbuilder.posted_rows()))
+
+
+ROW_PARTS = {"label": "Label", "type": "Type", "required": "Required", "choices": "Choices", "help": "Help text",
+             "name": "Key"}
+
+
+def _row_errors(form):
+    """(input id, "Field 2 (Label), Choices", message) of every problem in the builder's rows."""
+    found = []
+    for i, entry in enumerate(form.specs, 1):
+        label = entry.form["label"].data
+        for sub in entry.form:
+            for message in sub.errors:
+                found.append((sub.id, f"Field {i}{f' ({label})' if label else ''}, {ROW_PARTS[sub.short_name]}",
+                              message))
+    return found
 
 
 # ---------------------------------------------------------------- canned responses

@@ -97,7 +97,7 @@ def _admin_edits():
     dispute = db.session.scalar(sa.select(RequestType).where(RequestType.key == "billing_dispute"))
     data = {"key": "settlement_dispute", "name": "Settlement dispute", "description": "Edited.",
             "file_required": True, "queue_id": dispute.queue_id, "for_participants": True,
-            "for_non_participants": False, "is_active": True, "fields_json": "[]"}
+            "for_non_participants": False, "is_active": True, "fields": []}
     admin.save_request_type(actor, dispute, data)
     general = db.session.scalar(sa.select(RequestType).where(RequestType.key == "general_question"))
     general.is_active = False

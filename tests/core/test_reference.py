@@ -64,7 +64,7 @@ def test_an_admin_edit_is_on_the_next_page_of_someone_else(people, client_for):
     admin = client_for(people.admin)
     rt = db.session.scalar(select(RequestType).where(RequestType.key == "data_feeds"))
     form = {"key": rt.key, "name": rt.name, "description": rt.description, "queue_id": rt.queue_id,
-            "for_participants": "y", "fields_json": "[]"}  # is_active left out: withdrawn
+            "for_participants": "y"}  # is_active left out: withdrawn; no field rows: no fields
     assert admin.post(f"/staff/admin/request-types/{rt.id}", data=form).status_code == 302
     page = participant.get("/cases/new").text
     assert "General question" in page and "Data feeds / web services access" not in page

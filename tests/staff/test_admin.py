@@ -1,7 +1,5 @@
 """Staff administration: accounts, queues, request types, canned responses, holidays, service levels."""
 
-import json
-
 from sqlalchemy import select
 
 from askiso.audit.models import AuditEvent
@@ -69,18 +67,15 @@ def test_request_type_fields_are_validated(app, people, client_for):
     client = client_for(people.admin)
     data = {"key": "capacity_question", "name": "Capacity question", "description": "",
             "queue_id": queue("participant_support").id, "for_participants": "y", "is_active": "y",
-            "fields_json": '[{"name": "auction", "label": "Auction", "type": "choice"}'}
+            "specs-0-label": "Auction", "specs-0-type": "choice", "specs-0-required": "y", "specs-0-choices": ""}
     bad = client.post("/staff/admin/request-types/new", data=data)
-    assert bad.status_code == 400 and "Not valid JSON" in bad.get_data(as_text=True)
-    assert data["fields_json"] in bad.get_data(as_text=True).replace("&#34;", '"')  # typed text kept
-    data["fields_json"] = '[{"name": "auction", "label": "Auction", "type": "choice"}]'
-    bad = client.post("/staff/admin/request-types/new", data=data)
-    assert "needs a non-empty" in bad.get_data(as_text=True)
-    data["fields_json"] = json.dumps([{"name": "auction", "label": "Auction", "type": "choice",
-                                       "choices": ["FCA 19", "FCA 20"], "required": True}])
+    assert bad.status_code == 400 and "needs at least two choices" in bad.get_data(as_text=True)
+    assert 'value="Auction"' in bad.get_data(as_text=True)  # typed text kept
+    data["specs-0-choices"] = "FCA 19\nFCA 20\n"
     assert client.post("/staff/admin/request-types/new", data=data).status_code == 302
     rt = db.session.scalar(select(RequestType).where(RequestType.key == "capacity_question"))
-    assert rt.fields[0]["choices"] == ["FCA 19", "FCA 20"]
+    assert rt.fields == [{"name": "auction", "label": "Auction", "type": "choice", "required": True,
+                          "choices": ["FCA 19", "FCA 20"]}]
     edit = client.get(f"/staff/admin/request-types/{rt.id}").get_data(as_text=True)
     assert "FCA 19" in edit
 
