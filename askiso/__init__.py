@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "askiso.ops.routes",
     "askiso.obligations.routes",
     "askiso.receipts.routes",
+    "askiso.notifications.routes",
 )
 
 # Modules that connect receivers to the case signals (askiso/cases/signals.py).
@@ -34,6 +35,7 @@ SIGNAL_RECEIVERS = (
     "askiso.staff.sla",
     "askiso.search.hooks",
     "askiso.obligations.hooks",
+    "askiso.notifications.hooks",
 )
 
 CLI_GROUPS = (

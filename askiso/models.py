@@ -26,6 +26,7 @@ from askiso.obligations.models import (  # noqa: F401
     ObligationReminder,
     ParticipantAttribute,
 )
+from askiso.notifications.models import Notification  # noqa: F401
 from askiso.receipts.models import CaseReceipt, ReceiptKey  # noqa: F401
 from askiso.staff.models import (  # noqa: F401
     CannedResponse,
