@@ -64,7 +64,7 @@ def notices(viewer, before=None, unread_only=False):
             stmt = stmt.where(Notification.read_at.is_(None))
         return scoped(stmt.order_by(Notification.id.desc()).limit(PAGE + 1))
 
-    params = {**values, "viewer_id": viewer.id, "before": before if before is not None else 2**62}
+    params = {**values, "viewer_id": viewer.id, "before": before if before is not None else 2**31 - 1}
     rows = db.session.execute(_kept(f"list-{shape}", key, build), params).all()
     more = len(rows) > PAGE
     rows = rows[:PAGE]

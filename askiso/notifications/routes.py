@@ -42,6 +42,7 @@ def index():
     """The person's notices, newest first; unread ones marked."""
     unread_only = request.args.get("show") == "unread"
     before = request.args.get("before", type=int)
+    before = before if before is not None and 0 < before < 2**31 else None
     viewer = current_user._get_current_object()
     rows, next_before = queries.notices(viewer, before=before, unread_only=unread_only)
     return render_template(
