@@ -64,11 +64,23 @@ def _tell_of_outside_reply(case, actor, message):
         .order_by(User.id)
     ).all()
     summary = f"{_name_of(actor, message)} replied"
-    notify("participant_reply", case, [u for u, staff, _ in rows if staff and u.is_staff], summary,
-           actor=actor, message=message)
+    notify(
+        "participant_reply",
+        case,
+        [u for u, staff, _ in rows if staff and u.is_staff],
+        summary,
+        actor=actor,
+        message=message,
+    )
     if actor is not None:  # a reply by tracking link has no account to tell the followers apart from
-        notify("colleague_reply", case, [u for u, _, follower in rows if follower and not u.is_staff], summary,
-               actor=actor, message=message)
+        notify(
+            "colleague_reply",
+            case,
+            [u for u, _, follower in rows if follower and not u.is_staff],
+            summary,
+            actor=actor,
+            message=message,
+        )
 
 
 def mentioned_handles(text):
@@ -78,8 +90,14 @@ def mentioned_handles(text):
 
 def _handles_of(user):
     name = (user.name or "").lower()
-    return {(user.email or "").split("@")[0].lower(), name.replace(" ", ""), name.replace(" ", "."),
-            name.replace(" ", "_"), name.replace(" ", "-"), (user.email or "").lower()}
+    return {
+        (user.email or "").split("@")[0].lower(),
+        name.replace(" ", ""),
+        name.replace(" ", "."),
+        name.replace(" ", "_"),
+        name.replace(" ", "-"),
+        (user.email or "").lower(),
+    }
 
 
 def _tell_mentioned(case, actor, message):

@@ -15,8 +15,9 @@ class Kind(NamedTuple):
 
 KINDS = {
     "new_case": Kind("A new case arrives in a queue I belong to", True),
-    "participant_reply": Kind("A participant replies on a case assigned to me, or on an unassigned case of my queue",
-                              True),
+    "participant_reply": Kind(
+        "A participant replies on a case assigned to me, or on an unassigned case of my queue", True
+    ),
     "assigned": Kind("A case is assigned to me", True),
     "service_level": Kind("A service level is about to be missed, or was missed, on my cases", True),
     "mention": Kind("Someone mentions me in an internal note", True),

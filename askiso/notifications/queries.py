@@ -30,11 +30,7 @@ def _kept(name, key, build):
 
 
 def _of_visible_cases(columns, clause):
-    return (
-        select(*columns)
-        .join(Case, Case.id == Notification.case_id)
-        .where(Notification.user_id == _ME, clause)
-    )
+    return select(*columns).join(Case, Case.id == Notification.case_id).where(Notification.user_id == _ME, clause)
 
 
 def unread_count(viewer):
@@ -56,8 +52,15 @@ def notices(viewer, before=None, unread_only=False):
 
     def build():
         stmt = _of_visible_cases(
-            (Notification.id, Notification.kind, Notification.summary, Notification.created_at,
-             Notification.read_at, Case.number, Case.subject),
+            (
+                Notification.id,
+                Notification.kind,
+                Notification.summary,
+                Notification.created_at,
+                Notification.read_at,
+                Case.number,
+                Case.subject,
+            ),
             clause,
         ).where(Notification.id < bindparam("before"))
         if unread_only:

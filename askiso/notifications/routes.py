@@ -46,8 +46,12 @@ def index():
     viewer = current_user._get_current_object()
     rows, next_before = queries.notices(viewer, before=before, unread_only=unread_only)
     return render_template(
-        "notifications/index.html", rows=rows, next_before=next_before, unread_only=unread_only,
-        unread=queries.unread_count(viewer), count_cap=queries.COUNT_CAP,
+        "notifications/index.html",
+        rows=rows,
+        next_before=next_before,
+        unread_only=unread_only,
+        unread=queries.unread_count(viewer),
+        count_cap=queries.COUNT_CAP,
     )
 
 
@@ -104,5 +108,8 @@ def read_all():
 
 
 def _back():
-    return url_for("notifications.index", show="unread") if request.form.get("show") == "unread" \
+    return (
+        url_for("notifications.index", show="unread")
+        if request.form.get("show") == "unread"
         else url_for("notifications.index")
+    )

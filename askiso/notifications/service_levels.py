@@ -55,10 +55,13 @@ def run_service_level_alerts(now=None):
     if not cases:
         return AlertResult()
     ids = [c.id for c in cases]
-    done = set(db.session.execute(
-        select(CaseReminder.case_id, CaseReminder.kind, CaseReminder.anchor_at)
-        .where(CaseReminder.case_id.in_(ids), CaseReminder.kind.like("sla_%"))
-    ).all())
+    done = set(
+        db.session.execute(
+            select(CaseReminder.case_id, CaseReminder.kind, CaseReminder.anchor_at).where(
+                CaseReminder.case_id.in_(ids), CaseReminder.kind.like("sla_%")
+            )
+        ).all()
+    )
     people = _recipients_by_case(cases)
     result = AlertResult()
     for case in cases:
@@ -76,16 +79,21 @@ def _recipients_by_case(cases):
     """{case id: [people]}: the assignee, or every member of the case's queue when unassigned."""
     queue_ids = {c.queue_id for c in cases if c.assignee_id is None}
     assignee_ids = {c.assignee_id for c in cases if c.assignee_id is not None}
-    members = db.session.execute(
-        select(QueueMember.queue_id, User).join(User, User.id == QueueMember.user_id)
-        .where(QueueMember.queue_id.in_(queue_ids), User.is_active.is_(True))
-    ).all() if queue_ids else []
-    assignees = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(assignee_ids)))} \
-        if assignee_ids else {}
+    members = (
+        db.session.execute(
+            select(QueueMember.queue_id, User)
+            .join(User, User.id == QueueMember.user_id)
+            .where(QueueMember.queue_id.in_(queue_ids), User.is_active.is_(True))
+        ).all()
+        if queue_ids
+        else []
+    )
+    assignees = (
+        {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(assignee_ids)))} if assignee_ids else {}
+    )
     by_queue = {}
     for queue_id, user in members:
         by_queue.setdefault(queue_id, []).append(user)
     return {
-        c.id: [assignees[c.assignee_id]] if c.assignee_id in assignees else by_queue.get(c.queue_id, [])
-        for c in cases
+        c.id: [assignees[c.assignee_id]] if c.assignee_id in assignees else by_queue.get(c.queue_id, []) for c in cases
     }

@@ -23,8 +23,11 @@ def notify(kind, case, people, summary, *, actor=None, message=None):
     """Tell `people` (accounts) of `case`; returns (people noticed in the app, people emailed)."""
     for_staff = KINDS[kind].for_staff
     candidates = [
-        p for p in people
-        if p is not None and p.is_active and bool(p.is_staff) == for_staff
+        p
+        for p in people
+        if p is not None
+        and p.is_active
+        and bool(p.is_staff) == for_staff
         and (actor is None or actor.id is None or p.id != actor.id)
     ]
     # Asked first so that queue_case_email's own asking is answered from this request's cache.
@@ -33,17 +36,25 @@ def notify(kind, case, people, summary, *, actor=None, message=None):
     if emailed:
         body = message.body if message is not None and not message.is_internal else None
         queue_case_email(
-            f"notice_{kind}", case, emailed, f"[{case.number}] {summary}: {case.subject}", "notification",
+            f"notice_{kind}",
+            case,
+            emailed,
+            f"[{case.number}] {summary}: {case.subject}",
+            "notification",
             exclude=actor if actor is not None and actor.id is not None else None,
-            summary=summary, body=body, case_path=("/staff/cases/" if for_staff else "/cases/") + case.number,
+            summary=summary,
+            body=body,
+            case_path=("/staff/cases/" if for_staff else "/cases/") + case.number,
         )
     noticed = [p for p in allowed if wants(p, preference_key("app", kind))]
     if noticed:
         now = utcnow()
         db.session.execute(
             insert(Notification),
-            [{"user_id": p.id, "case_id": case.id, "kind": kind, "summary": summary[:300], "created_at": now}
-             for p in noticed],
+            [
+                {"user_id": p.id, "case_id": case.id, "kind": kind, "summary": summary[:300], "created_at": now}
+                for p in noticed
+            ],
         )
     return noticed, emailed
 

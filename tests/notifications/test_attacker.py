@@ -2,8 +2,8 @@
 
 import pytest
 
-from askiso.cases import services as case_services
 from askiso.cams.models import Membership
+from askiso.cases import services as case_services
 from askiso.extensions import db
 from tests.notifications.helpers import join_queue, mails, new_case, notices
 

@@ -31,11 +31,16 @@ def test_done_when_in_the_demo(app):
     chris = user_by_email("chris.consultant@gridconsult.test")
     morgan = user_by_email("agent2@askiso.test")
     gsp = db.session.scalar(select(Participant).where(Participant.code == "GSP"))
-    case = case_services.create_case(grace, case_services.NewCase(
-        request_type_key="billing_dispute", subject="Dispute of the RT energy charge for March 3",
-        description="The statement charges hours we did not run.", participant_id=gsp.id,
-        field_values=_billing_fields(),
-    ))
+    case = case_services.create_case(
+        grace,
+        case_services.NewCase(
+            request_type_key="billing_dispute",
+            subject="Dispute of the RT energy charge for March 3",
+            description="The statement charges hours we did not run.",
+            participant_id=gsp.id,
+            field_values=_billing_fields(),
+        ),
+    )
     db.session.commit()
     assert kinds_of(morgan) == ["new_case"] and len(mails(morgan, "notice_new_case")) == 1
     case_services.add_contact(case, grace, chris)

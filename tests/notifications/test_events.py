@@ -106,7 +106,10 @@ def test_an_api_reply_notifies_like_a_page_reply(app, people, client):
     case = new_case(people.alpha_user, people.alpha)
     _, token = create_token(people.alpha_user, "test")
     db.session.commit()
-    response = client.post(f"/api/v1/cases/{case.number}/messages", json={"body": "Sent through the API."},
-                           headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        f"/api/v1/cases/{case.number}/messages",
+        json={"body": "Sent through the API."},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 201, response.json
     assert kinds_of(people.agent) == ["new_case", "participant_reply"]

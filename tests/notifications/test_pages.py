@@ -89,8 +89,18 @@ def test_settings_switch_each_channel_of_each_kind(app, people, client_for):
     page = client.get("/account/").get_data(as_text=True)
     assert 'value="app:new_case"' in page and 'value="email:mention"' in page
     assert 'value="app:colleague_reply"' not in page  # the participants' kind is not offered to staff
-    keep = ["app:new_case", "email:participant_reply", "app:participant_reply", "app:assigned", "email:assigned",
-            "app:service_level", "email:service_level", "app:mention", "email:mention", "case_replies"]
+    keep = [
+        "app:new_case",
+        "email:participant_reply",
+        "app:participant_reply",
+        "app:assigned",
+        "email:assigned",
+        "app:service_level",
+        "email:service_level",
+        "app:mention",
+        "email:mention",
+        "case_replies",
+    ]
     assert client.post("/account/notifications", data={"notify": keep}).status_code == 302
     case = new_case(people.alpha_user, people.alpha)
     assert [n.kind for n in notices(people.agent)] == ["new_case"] and mails(people.agent) == []

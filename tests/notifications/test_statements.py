@@ -71,7 +71,10 @@ def test_reply_statements_do_not_grow_with_the_followers(app, people):
     if _batched_outbox(app):
         assert len(many) == len(one), "\n".join(many)
     assert {n.user_id for n in notices() if n.kind == "colleague_reply"} >= {
-        people.alpha_colleague.id, people.alpha_manager.id, people.both.id}
+        people.alpha_colleague.id,
+        people.alpha_manager.id,
+        people.both.id,
+    }
 
 
 def test_the_bell_is_one_statement(app, people, client_for):
