@@ -113,10 +113,19 @@ def _tell_mentioned(case, actor, message):
 
 @signals.case_changed.connect
 def on_case_changed(case, actor=None, changes=None, **_):
-    """Assignment to someone: they hear of it (not when they took it themselves)."""
-    if not changes or "assignee_id" not in changes:
+    """Assignment to someone: they hear of it (not when they took it themselves). An unassigned
+    case moved to another queue is new to that queue."""
+    if not changes:
         return
-    assignee_id = changes["assignee_id"][1]
+    if "assignee_id" in changes:
+        _tell_assignee(case, actor, changes["assignee_id"][1])
+    if "queue_id" in changes and case.assignee_id is None:
+        members = db.session.scalars(_active(_queue_members(case.queue_id))).all()
+        queue = db.session.get(Queue, case.queue_id)
+        notify("new_case", case, members, f"{_name_of(actor)} moved the case to {queue.name}", actor=actor)
+
+
+def _tell_assignee(case, actor, assignee_id):
     if assignee_id is None:
         return
     assignee = db.session.get(User, assignee_id)

@@ -113,3 +113,14 @@ def test_an_api_reply_notifies_like_a_page_reply(app, people, client):
     )
     assert response.status_code == 201, response.json
     assert kinds_of(people.agent) == ["new_case", "participant_reply"]
+
+
+def test_an_unassigned_case_moved_to_another_queue_is_new_there(app, people):
+    join_queue(people.agent, "billing_dispute")
+    join_queue(people.supervisor)
+    case = new_case(people.alpha_user, people.alpha)
+    staff_services.transfer(case, people.supervisor, join_queue(people.admin, "billing_dispute").id)
+    db.session.commit()
+    [moved] = notices(people.agent)
+    assert moved.kind == "new_case" and moved.summary == "Sam Supervisor moved the case to Settlements"
+    assert kinds_of(people.admin) == ["new_case"] and kinds_of(people.supervisor) == ["new_case"]
