@@ -95,3 +95,30 @@ def test_a_participant_reply_never_tells_another_companys_people(app, people):
     told = {n.user_id for n in notices()}
     assert told == {people.agent.id}
     assert {m.recipient_user_id for m in mails() if m.kind.startswith("notice_")} == {people.agent.id}
+
+
+def test_the_rule_asked_for_many_people_at_once_answers_as_for_each(app, people):
+    from askiso.visibility import case_mail_recipients
+
+    case, _ = _colleague_notice(people)
+    cast = [
+        people.alpha_colleague,
+        people.beta_user,
+        people.former,
+        people.alpha_manager,
+        people.both,
+        people.alpha_sa,
+        people.outsider,
+        people.alpha_user,
+        people.agent,
+    ]
+    with app.test_request_context("/"):
+        together = case_mail_recipients(case, cast)
+    one_by_one = [p for p in cast if case_mail_recipients(case, [p])]
+    assert together == one_by_one
+    assert {p.id for p in together} == {
+        people.alpha_colleague.id,
+        people.alpha_manager.id,
+        people.alpha_user.id,
+        people.agent.id,
+    }
