@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "askiso.obligations.routes",
     "askiso.receipts.routes",
     "askiso.satisfaction.routes",
+    "askiso.notifications.routes",
 )
 
 # Modules that connect receivers to the case signals (askiso/cases/signals.py).
@@ -36,6 +37,7 @@ SIGNAL_RECEIVERS = (
     "askiso.search.hooks",
     "askiso.obligations.hooks",
     "askiso.receipts.mail",
+    "askiso.notifications.hooks",
 )
 
 CLI_GROUPS = (

@@ -26,6 +26,7 @@ from askiso.obligations.models import (  # noqa: F401
     ObligationReminder,
     ParticipantAttribute,
 )
+from askiso.notifications.models import Notification  # noqa: F401
 from askiso.receipts.models import CaseReceipt, ReceiptKey  # noqa: F401
 from askiso.satisfaction.models import Rating  # noqa: F401
 from askiso.staff import report_indexes  # noqa: F401  (indexes the reports read from)

@@ -17,11 +17,13 @@ under a participant), so the outbox worker asks again just before it sends
 not sent, becomes "dropped" with its `drop_reason`, and is never retried.
 """
 
+from sqlalchemy import select
+
 from askiso.auth.models import User
 from askiso.cases.models import Case
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
-from askiso.mail.services import queue_to
+from askiso.mail.services import clean_address, queue_to
 from askiso.visibility import case_mail_recipients, inquirer_may_see
 
 
@@ -30,13 +32,24 @@ def queue_case_email(kind, case, people, subject, template, *, exclude=None, hea
     `exclude` (the person who acted). Returns the rows added."""
     allowed = [p for p in case_mail_recipients(case, people) if exclude is None or p.id != exclude.id]
     rows, seen = [], set()
-    for person in allowed:
-        if person.email in seen:
-            continue
-        seen.add(person.email)
-        rows += queue_to(kind, person.email, subject, template, case=case, headers=headers,
-                         audience="account", recipient_user_id=person.id, **context)
+    # Many recipients (a queue): their "stop" addresses read in one query, and no flush between
+    # the rows, so that they are written in one INSERT however many there are.
+    with db.session.no_autoflush:
+        suppressed = _suppressed_among([p.email for p in allowed]) if len(allowed) > 1 else None
+        for person in allowed:
+            if person.email in seen:
+                continue
+            seen.add(person.email)
+            rows += queue_to(kind, person.email, subject, template, case=case, headers=headers,
+                             audience="account", recipient_user_id=person.id, suppressed=suppressed, **context)
     return rows
+
+
+def _suppressed_among(emails):
+    from askiso.mail.suppression import EmailSuppression
+
+    addresses = {clean_address(e) for e in emails} - {""}
+    return set(db.session.scalars(select(EmailSuppression.email).where(EmailSuppression.email.in_(addresses))))
 
 
 def queue_inquirer_email(kind, case, email, subject, template, *, headers=None, **context):

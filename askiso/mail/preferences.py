@@ -2,18 +2,22 @@
 
 Receipts and account-security mail are not optional. Replies and status
 changes are on unless switched off; the External Manager's copy of every case
-email of their company is off unless switched on.
+email of their company is off unless switched on. The notices of
+askiso/notifications (in the app and by email, one choice per channel and
+kind, "app:KIND" / "email:KIND") are on unless switched off.
 """
 
 from sqlalchemy import select
 
 from askiso.audit.services import record
 from askiso.cams.models import Membership
+from askiso.notifications.kinds import CHANNELS, PREFERENCE_OPTIONS, kinds_for, preference_key
 
 OPTIONS = {
     "case_replies": ("Replies from Participant Support on my cases", True),
     "status_changes": ("Status changes of my cases (waiting for me, resolved, closed)", True),
     "company_cases": ("Every case email of the companies where I am External Manager", False),
+    **PREFERENCE_OPTIONS,
 }
 
 
@@ -46,6 +50,7 @@ def options_for(user):
     keys = ["case_replies", "status_changes"]
     if not user.is_staff and is_external_manager(user):
         keys.append("company_cases")
+    keys += [preference_key(channel, kind) for kind in kinds_for(user) for channel in CHANNELS]
     return [(key, OPTIONS[key][0], wants(user, key)) for key in keys]
 
 

@@ -44,13 +44,17 @@ def queue_email(kind, to, subject, template, *, headers=None, **context):
 
 
 def queue_to(kind, to, subject, template, *, case=None, headers=None, audience=None, recipient_user_id=None,
-             **context):
-    """queue_email's work, for askiso/mail/case_mail.py: do not call it for a case yourself."""
+             suppressed=None, **context):
+    """queue_email's work, for askiso/mail/case_mail.py: do not call it for a case yourself.
+
+    `suppressed`: the addresses among `to` that said "stop", when the caller read them already
+    (for many recipients at once); otherwise each is looked up."""
     addresses = [to] if isinstance(to, str) else list(to)
     recipients = []
+    stopped = is_suppressed if suppressed is None else suppressed.__contains__
     for addr in addresses:
         addr = clean_address(addr)
-        if addr and addr not in recipients and (kind in REQUESTED_KINDS or not is_suppressed(addr)):
+        if addr and addr not in recipients and (kind in REQUESTED_KINDS or not stopped(addr)):
             recipients.append(addr)
     rows = [_queue_one(kind, addr, subject, template, case, headers, context) for addr in recipients]
     for row in rows:

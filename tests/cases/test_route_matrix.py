@@ -40,6 +40,7 @@ OTHER_ARGUMENTS = {
     "obligation_id": "obligations (staff only): tests/obligations/test_staff_pages.py",
     "row_id": "a participant's row of an obligation (staff only): tests/obligations/test_staff_pages.py",
     "participant_id": "participant attributes (staff only): tests/obligations/test_staff_pages.py",
+    "notification_id": "a person's own notices, re-checked against the case: tests/notifications/test_attacker.py",
 }
 
 GUESSED_NUMBER = "AI-2099-999999"

@@ -1,0 +1,1 @@
+"""In-app notices and their emails (docs/notifications.md)."""

@@ -1,0 +1,132 @@
+"""Receivers of the case signals (askiso/cases/signals.py) that make notices.
+
+They run inside the case service's transaction, so the pages, the API and
+incoming email all notify alike. Each asks for its recipients in one query
+and writes its notices in one INSERT (askiso/notifications/services.py).
+"""
+
+import re
+
+from sqlalchemy import or_, select
+
+from askiso.auth.models import User
+from askiso.cases import signals
+from askiso.cases.models import CaseContact, Queue, QueueMember
+from askiso.extensions import db
+from askiso.notifications.services import notify
+
+# "@morgan.agent", "@agent2" (an email's local part), "@MorganAgent": see docs/notifications.md.
+MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9._-]{0,79})")
+
+
+def _name_of(actor, message=None):
+    if actor is not None and getattr(actor, "name", None):
+        return actor.name
+    return (getattr(message, "author_name", None) or "Someone").strip()
+
+
+def _queue_members(queue_id):
+    return User.id.in_(select(QueueMember.user_id).where(QueueMember.queue_id == queue_id))
+
+
+def _active(*conditions):
+    return select(User).where(User.is_active.is_(True), or_(*conditions)).order_by(User.id)
+
+
+@signals.case_created.connect
+def on_case_created(case, actor=None, **_):
+    """A new case: everyone of its queue hears of it."""
+    members = db.session.scalars(_active(_queue_members(case.queue_id))).all()
+    queue = db.session.get(Queue, case.queue_id)
+    notify("new_case", case, members, f"New case in {queue.name if queue else 'your queue'}", actor=actor)
+
+
+@signals.message_added.connect
+def on_message_added(case, actor=None, message=None, **_):
+    if message is None:
+        return
+    if message.is_internal:
+        _tell_mentioned(case, actor, message)
+    elif actor is None or not actor.is_staff:
+        _tell_of_outside_reply(case, actor, message)
+
+
+def _tell_of_outside_reply(case, actor, message):
+    """A participant's reply: the assignee (or, unassigned, the queue) and the case's other followers."""
+    staff_side = User.id == case.assignee_id if case.assignee_id is not None else _queue_members(case.queue_id)
+    followers = or_(
+        User.id == case.submitter_id,
+        User.id.in_(select(CaseContact.user_id).where(CaseContact.case_id == case.id)),
+    )
+    rows = db.session.execute(
+        select(User, staff_side.label("staff_side"), followers.label("follower"))
+        .where(User.is_active.is_(True), or_(staff_side, followers))
+        .order_by(User.id)
+    ).all()
+    summary = f"{_name_of(actor, message)} replied"
+    notify(
+        "participant_reply",
+        case,
+        [u for u, staff, _ in rows if staff and u.is_staff],
+        summary,
+        actor=actor,
+        message=message,
+    )
+    if actor is not None:  # a reply by tracking link has no account to tell the followers apart from
+        notify(
+            "colleague_reply",
+            case,
+            [u for u, _, follower in rows if follower and not u.is_staff],
+            summary,
+            actor=actor,
+            message=message,
+        )
+
+
+def mentioned_handles(text):
+    """The @handles in a text, lower-cased, once each."""
+    return list(dict.fromkeys(h.rstrip(".-_").lower() for h in MENTION.findall(text or "")))
+
+
+def _handles_of(user):
+    name = (user.name or "").lower()
+    return {
+        (user.email or "").split("@")[0].lower(),
+        name.replace(" ", ""),
+        name.replace(" ", "."),
+        name.replace(" ", "_"),
+        name.replace(" ", "-"),
+        (user.email or "").lower(),
+    }
+
+
+def _tell_mentioned(case, actor, message):
+    """Staff named with @ in an internal note (staff only: internal notes are never for others)."""
+    handles = set(mentioned_handles(message.body))
+    if not handles:
+        return
+    staff = db.session.scalars(_active(User.staff_role.isnot(None))).all()
+    mentioned = [u for u in staff if handles & _handles_of(u)]
+    if mentioned:
+        notify("mention", case, mentioned, f"{_name_of(actor)} mentioned you in an internal note", actor=actor)
+
+
+@signals.case_changed.connect
+def on_case_changed(case, actor=None, changes=None, **_):
+    """Assignment to someone: they hear of it (not when they took it themselves). An unassigned
+    case moved to another queue is new to that queue."""
+    if not changes:
+        return
+    if "assignee_id" in changes:
+        _tell_assignee(case, actor, changes["assignee_id"][1])
+    if "queue_id" in changes and case.assignee_id is None:
+        members = db.session.scalars(_active(_queue_members(case.queue_id))).all()
+        queue = db.session.get(Queue, case.queue_id)
+        notify("new_case", case, members, f"{_name_of(actor)} moved the case to {queue.name}", actor=actor)
+
+
+def _tell_assignee(case, actor, assignee_id):
+    if assignee_id is None:
+        return
+    assignee = db.session.get(User, assignee_id)
+    notify("assigned", case, [assignee], f"{_name_of(actor)} assigned the case to you", actor=actor)
