@@ -14,8 +14,8 @@ from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.staff import casework, services, sla
 from askiso.staff.blueprint import bp
-from askiso.staff.history import case_history
 from askiso.staff.forms import AssignForm, MergeForm, PriorityForm, ReplyForm, StatusForm, TransferForm
+from askiso.staff.history import case_history
 from askiso.visibility import get_case_or_404, visible_attachments, visible_cases, visible_messages
 
 
