@@ -34,6 +34,8 @@ def home():
 
 
 def _list_context(f):
+    now = utcnow()
+    views = services.saved_views(current_user)
     return {
         "filters": f,
         "queues": services.active_queues(),
@@ -42,9 +44,11 @@ def _list_context(f):
         "statuses": [("open", "Open (any)"), ("all", "All")] + [(s, STATUS_LABELS[s]) for s in STATUSES],
         "priorities": PRIORITIES,
         "sorts": caselist.SORTS,
-        "views": services.saved_views(current_user),
+        "views": views,
+        "tabs": tabs.with_counts(current_user, views, f, now),
+        "sort_links": caselist.sort_links(f),
         "query_string": urlencode(f.query_args()),
-        "now": utcnow(),
+        "now": now,
     }
 
 
