@@ -6,10 +6,11 @@ that are each one range of an index, already in the order shown:
     (assignee_id, status, resolution_due_at)            my open cases by due time
     (queue_id, status, assignee_id, first_response_due_at)  unassigned of a queue
     (queue_id, status, resolution_due_at)                at risk: resolution due
-    (queue_id, status, first_response_at, resolution_due_at)  at risk: no first response yet
+    (queue_id, status, first_response_at, resolution_due_at, first_response_due_at)
+                                                         at risk: no first response yet
 
-Each branch reads at most `limit` rows; the branches are joined with UNION ALL
-and the few rows they give are sorted again. So one list costs one statement
+Each branch reads at most `limit` rows; the branches (which never overlap) are
+joined with UNION ALL and the few rows they give are sorted again. So one list costs one statement
 whatever the number of cases, and the counts of all sections (and of the saved
 views, askiso/staff/tabs.py) are one statement of capped counts: past
 COUNT_CAP a count reads "1,000+" (a person's home does not need the exact size
@@ -19,7 +20,7 @@ of a backlog of thousands; the case list pages through all of them).
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, literal, select, union, union_all
+from sqlalchemy import bindparam, func, literal, select, union_all
 
 from askiso.cases.models import OPEN_STATUSES, Case, Queue
 from askiso.core import reference
@@ -74,8 +75,11 @@ def _branches(visible, n_queues, n_risk):
                   for i in range(n_queues) for s in OPEN_STATUSES]
     due_soon = [[Case.queue_id == _queue(i), Case.status == s, Case.resolution_due_at <= HORIZON]
                 for i in range(n_risk) for s in AT_RISK_STATUSES]
+    # Not yet answered and first response due soon, resolution not (those are in due_soon): the
+    # branches never overlap, so their rows are counted without removing duplicates.
     unanswered = [[Case.queue_id == _queue(i), Case.status == s, Case.first_response_at.is_(None),
-                   Case.first_response_due_at <= HORIZON] for i in range(n_risk) for s in AT_RISK_STATUSES]
+                   Case.resolution_due_at > HORIZON, Case.first_response_due_at <= HORIZON]
+                  for i in range(n_risk) for s in AT_RISK_STATUSES]
     return {
         "mine": (mine, Case.resolution_due_at),
         "unassigned": (unassigned, Case.first_response_due_at),
@@ -83,20 +87,23 @@ def _branches(visible, n_queues, n_risk):
     }
 
 
-def _ids(visible, branches, order, limit, distinct=False):
-    """The ids of the branches, each one index range read in `order`, at most `limit` each."""
+def _ids(visible, branches, order, limit):
+    """The ids of the branches, each one index range read in `order` (None for a count: any order, so
+    the planner may read whichever index answers alone), at most `limit` each."""
     parts = []
     for conditions in branches:
-        inner = (visible.where(*conditions).with_only_columns(Case.id)
-                 .order_by(order.asc().nulls_last(), Case.id).limit(limit).subquery())
+        inner = visible.where(*conditions).with_only_columns(Case.id)
+        if order is not None:
+            inner = inner.order_by(order.asc().nulls_last(), Case.id)
+        inner = inner.limit(limit).subquery()
         parts.append(select(inner.c.id))
-    if len(parts) == 1:
-        return parts[0]
-    return (union if distinct else union_all)(*parts)
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 def _capped(stmt):
-    return select(func.count()).select_from(stmt.subquery()).scalar_subquery()
+    """count(*) of at most COUNT_CAP + 1 rows of `stmt` (the reading stops there)."""
+    ids = stmt.subquery()
+    return select(func.count()).select_from(select(ids.c.id).limit(COUNT_CAP + 1).subquery()).scalar_subquery()
 
 
 def _everyday(visible):
@@ -119,13 +126,13 @@ def _statements(visibility_key, visible_clause, n_queues, n_risk):
             counts.append(literal(0))
             lists[key] = None
             continue
-        counts.append(_capped(_ids(visible, branches, order, COUNT_CAP + 1, distinct=True)))
+        counts.append(_capped(_ids(visible, branches, None, COUNT_CAP + 1)))
         ids = _ids(visible, branches, order, HOME_LIMIT)
         ordered = (select(Case).where(Case.id.in_(ids))
                    .order_by(order.asc().nulls_last(), Case.id).limit(HOME_LIMIT))
         lists[key] = caselist.with_row_columns(ordered)
     for stmt in _everyday(visible):
-        counts.append(_capped(stmt.with_only_columns(Case.id).limit(COUNT_CAP + 1)))
+        counts.append(_capped(stmt.with_only_columns(Case.id)))
     return select(*counts), lists
 
 
@@ -166,5 +173,5 @@ def capped_counts(stmts):
     """Capped counts of these SELECTs of cases, in one statement (none when there are none)."""
     if not stmts:
         return []
-    columns = [_capped(s.with_only_columns(Case.id).order_by(None).limit(COUNT_CAP + 1)) for s in stmts]
+    columns = [_capped(s.with_only_columns(Case.id).order_by(None)) for s in stmts]
     return [int(v) for v in db.session.execute(select(*columns)).one()]

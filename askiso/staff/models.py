@@ -110,4 +110,4 @@ Index("ix_cases_assignee_status_due", Case.assignee_id, Case.status, Case.resolu
 Index("ix_cases_queue_status_assignee_first_due", Case.queue_id, Case.status, Case.assignee_id,
       Case.first_response_due_at, Case.id)
 Index("ix_cases_queue_status_unanswered", Case.queue_id, Case.status, Case.first_response_at,
-      Case.resolution_due_at, Case.id)
+      Case.resolution_due_at, Case.first_response_due_at, Case.id)

@@ -16,7 +16,9 @@ depends_on = None
 INDEXES = {
     "ix_cases_assignee_status_due": ["assignee_id", "status", "resolution_due_at", "id"],
     "ix_cases_queue_status_assignee_first_due": ["queue_id", "status", "assignee_id", "first_response_due_at", "id"],
-    "ix_cases_queue_status_unanswered": ["queue_id", "status", "first_response_at", "resolution_due_at", "id"],
+    "ix_cases_queue_status_unanswered": [
+        "queue_id", "status", "first_response_at", "resolution_due_at", "first_response_due_at", "id",
+    ],
 }
 
 
