@@ -17,10 +17,13 @@
     ["Esc", "Close this list"]
   ];
 
+  var NOT_TYPED = { checkbox: true, radio: true, button: true, submit: true, reset: true };
+
   function typing(target) {
     if (!target || !target.tagName) { return false; }
     var tag = target.tagName.toLowerCase();
-    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+    if (tag === "input") { return !NOT_TYPED[(target.type || "").toLowerCase()]; }
+    return tag === "textarea" || tag === "select" || target.isContentEditable;
   }
 
   function rows() {
