@@ -105,8 +105,8 @@ LABELS = {
     "priority": "Priority",
     "status": "Status",
 }
-# the details shown already by the sentence or meaningless to a reader
-_HIDDEN = frozenset({"message_id", "changes", "session_id", "token_id", "outbox_id", "inbound_id"})
+# the details shown already by the sentence or its case link, or meaningless to a reader
+_HIDDEN = frozenset({"message_id", "changes", "session_id", "token_id", "outbox_id", "inbound_id", "number"})
 _WORDS = {"web": "the website", "api": "the API", "email": "email", "cli": "the command line",
           "password": "password", "recovery_code": "recovery code", "totp": "two-factor code"}
 
@@ -205,6 +205,7 @@ def _case_update(event, names, actor):
             return f"{actor} assigned the case to {names.value(key, new)}", []
         if key == "queue_id":
             return f"{actor} transferred the case from {names.value(key, old)} to {names.value(key, new)}", []
+        return f"{actor} changed the {_label(key).lower()}", lines
     return f"{actor} updated the case", lines
 
 
