@@ -27,6 +27,21 @@ def test_sizes_amounts_and_times(app):
     assert formatting.field_value("2026-03-15", "date_past") == "Mar 15, 2026"
 
 
+def test_the_fast_datetime_is_babels_over_a_year(app):
+    from datetime import timedelta
+
+    from babel.dates import format_datetime
+
+    from askiso.core.timeutil import to_local
+
+    start = datetime(2026, 1, 1, 0, 7)
+    for hours in range(0, 366 * 24, 5):  # both DST changes, every hour of the day
+        value = start + timedelta(hours=hours)
+        local = to_local(value)
+        expected = format_datetime(local, formatting.DATETIME_PATTERN, tzinfo=local.tzinfo, locale="en_US")
+        assert formatting.local_datetime(value) == expected
+
+
 def test_filters_in_templates(app):
     with app.test_request_context():
         html = render_template_string(
