@@ -132,3 +132,25 @@ def test_list_has_tabs_select_all_and_shortcut_hooks(app, people, client_for):
     assert "js/shortcuts.js" in html
     participant_page = client_for(people.alpha_user).get("/cases").get_data(as_text=True)
     assert "js/shortcuts.js" not in participant_page
+
+
+def test_an_agent_restricted_to_queues_sees_and_counts_only_them(app, people, client_for):
+    app.config["STAFF_RESTRICT_TO_QUEUES"] = True
+    try:
+        _join_queue(people.agent, "participant_support")
+        mine = new_case(people.alpha_user, people.alpha, subject="In my queue")
+        other = new_case(people.beta_user, people.beta, subject="Settlement elsewhere", commit=False)
+        other.queue_id = queue("settlements").id
+        other.assignee_id = people.agent.id  # even assigned to them, it stays out of sight
+        other.first_response_due_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+        client = client_for(people.agent)
+        html = client.get("/staff").get_data(as_text=True)
+        assert other.number not in html and "Settlement elsewhere" not in html
+        assert mine.number in html
+        assert "My open cases: <strong>0</strong>" in html
+        assert re.search(r'Open cases <span class="tab-count">1</span>', html)
+        listing = client.get("/staff/cases").get_data(as_text=True)
+        assert re.search(r'Assigned to me <span class="tab-count">0</span>', listing)
+    finally:
+        app.config["STAFF_RESTRICT_TO_QUEUES"] = False
