@@ -86,6 +86,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 25) * 1024 * 1024 * 4 + 1024 * 1024
     MAX_FILE_BYTES = _int("MAX_UPLOAD_MB", 25) * 1024 * 1024
+    # The locale numbers, amounts and dates are shown in (Babel, askiso/core/formatting.py).
+    ISO_LOCALE = "en_US"
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True

@@ -222,6 +222,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200, help="requests per scenario at 1 client")
     parser.add_argument("--dataset", default=str(RESULTS / "dataset.json"), help="written by bench.generate")
+    parser.add_argument("--port", type=int, default=APP_PORT,
+                        help="the app's port on loopback; the floor app takes the next one")
     parser.add_argument("--only", default="", help="comma-separated parts of scenario names to run (default: all)")
     args = parser.parse_args()
     dataset = json.loads(Path(args.dataset).read_text())
@@ -234,19 +236,20 @@ def main():
         SEARCH_WORK_IN_PROCESS="0",
     )
     scenarios.prepare(dataset)
-    app = start_server("wsgi:app", APP_PORT, env)
-    floor = start_server("bench.floor:create_floor()", FLOOR_PORT, env)
+    app_port, floor_port = args.port, args.port + 1
+    app = start_server("wsgi:app", app_port, env)
+    floor = start_server("bench.floor:create_floor()", floor_port, env)
     rows = []
     try:
         wanted = [part.strip() for part in args.only.split(",") if part.strip()]
-        for name, make_client, step, floor_step in scenarios.build(dataset, APP_PORT, FLOOR_PORT):
+        for name, make_client, step, floor_step in scenarios.build(dataset, app_port, floor_port):
             if wanted and not any(part in name for part in wanted):
                 continue
             for clients in (1, 8):
                 per_client = max(args.requests // clients, 10)
                 if floor_step:
                     result, floor_result = run_paired(
-                        make_client, step, lambda: Client(FLOOR_PORT), floor_step, clients, per_client
+                        make_client, step, lambda: Client(floor_port), floor_step, clients, per_client
                     )
                 else:
                     result, floor_result = run_scenario(make_client, step, clients, per_client), None

@@ -81,6 +81,21 @@ def prepare(dataset):
         dataset["attachment_id"] = attachment.id
         dataset["participant_user_id"] = case.submitter_id
         dataset["reply_case"] = reply_case.number
+        dataset["notifications_path"] = _notifications_path(app)
+
+
+def _notifications_path(app):
+    """The staff notifications list, when the app has one (None: that scenario is skipped).
+
+    Its blueprint is `notifications`; the list is its GET rule without arguments
+    (the shortest one when there are several, e.g. `/notifications/` before `/notifications/count`).
+    """
+    rules = [
+        rule for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("notifications.") and not rule.arguments and "GET" in rule.methods
+    ]
+    rules.sort(key=lambda rule: (rule.endpoint.rsplit(".", 1)[-1] not in ("index", "list", "inbox"), len(rule.rule)))
+    return rules[0].rule if rules else None
 
 
 def build(dataset, port, floor_port):
@@ -133,12 +148,19 @@ def build(dataset, port, floor_port):
         fields.update(body=REPLY_BODY)
         return c.request("POST", f"/cases/{reply_to}/reply", fields)
 
+    notifications = dataset.get("notifications_path")
+    if not notifications:
+        print("skipped: staff notifications list (the app has no notifications list yet)", flush=True)
+
     return [
         ("sign-in page", lambda: Client(port), sign_in_page, None),
         ("sign-in (the POST: argon2id hash)", lambda: Client(port), sign_in_step, None),
         ("my cases", as_user, get("/cases"), get(f"/floor/my/{user_id}")),
         ("company cases (largest company)", as_manager, get("/cases/company"), get(f"/floor/company/{participant_id}")),
         ("staff queue view", as_staff, get("/staff/cases"), None),
+        ("staff home", as_staff, get("/staff"), None),
+        ("staff case page, 30 messages", as_staff, get(f"/staff/cases/{number}"), None),
+        *([("staff notifications list", as_staff, get(notifications), None)] if notifications else []),
         ("case page, 30+ messages", as_user, get(f"/cases/{number}"), get(f"/floor/case/{number}")),
         ("submit (the POST)", as_user, submit, None),
         ("reply (the POST)", as_user, reply, None),

@@ -15,6 +15,7 @@ from askiso.cases.downloads import send_attachment
 from askiso.cases.forms import CloseForm, ContactForm, RemoveContactForm, ReopenForm, ReplyForm, show_errors
 from askiso.cases.models import CaseContact
 from askiso.cases.submit_views import uploaded_files
+from askiso.core import formatting
 from askiso.core.access import login_required
 from askiso.core.database import generic_plan
 from askiso.core.markdown import render_markdown
@@ -79,12 +80,13 @@ def conversation(case):
 
 
 def field_rows(case):
-    """(label, value) of the fields the case was filed with, in their order, then any others."""
+    """(label, value) of the fields the case was filed with, in their order, then any others
+    (money as an amount, dates as dates: askiso/core/formatting.py)."""
     values = dict(case.field_values or {})
     rows = []
     for spec in case.filed_fields:
         if spec["name"] in values:
-            rows.append((spec["label"], values.pop(spec["name"])))
+            rows.append((spec["label"], formatting.field_value(values.pop(spec["name"]), spec.get("type"))))
     rows += [(name.replace("_", " ").capitalize(), value) for name, value in values.items()]
     return rows
 

@@ -46,12 +46,10 @@ def safe_filename(name):
 
 
 def format_size(size):
-    """A byte count for people: 812 bytes, 14 KB, 2.5 MB."""
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".") + " MB"
+    """A byte count for people: 812 bytes, 14 kB, 2.5 MB (askiso/core/formatting.py, with Babel)."""
+    from askiso.core.formatting import size as formatted
+
+    return formatted(size)
 
 
 def extension_of(name):

@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 # Endpoints reachable without signing in. The route-inventory test fails when
@@ -32,6 +32,7 @@ def staff_required(view=None, *, role="agent"):
                 flash("Staff must turn on two-factor authentication first.", "warning")
                 return redirect(url_for("auth.totp_setup"))
             if order.get(current_user.staff_role, 0) < order[role]:
+                g.required_staff_role = role  # the error page says which role the page is for
                 abort(403)
             return fn(*args, **kwargs)
 

@@ -3,13 +3,20 @@
 from flask import current_app, has_request_context
 from flask_login import current_user
 
+from askiso.core import formatting
 from askiso.core.markdown import render_markdown
-from askiso.core.timeutil import format_local, to_local
+from askiso.core.timeutil import to_local
 
 
 def init_app(app):
-    app.jinja_env.filters["localtime"] = format_local
-    app.jinja_env.filters["localdate"] = lambda v: format_local(v, "%b %d, %Y")
+    # Babel, in the ISO's locale and time zone (askiso/core/formatting.py)
+    app.jinja_env.filters["localtime"] = formatting.local_datetime
+    app.jinja_env.filters["localdate"] = formatting.local_date
+    app.jinja_env.filters["weekday_date"] = formatting.weekday_date
+    app.jinja_env.filters["filesize"] = formatting.size
+    app.jinja_env.filters["amount"] = formatting.amount
+    app.jinja_env.filters["number"] = formatting.number
+    app.jinja_env.filters["field_value"] = formatting.field_value
     app.jinja_env.filters["to_local"] = to_local
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions

@@ -11,7 +11,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from flask import url_for
 from sqlalchemy import or_, select, tuple_
@@ -29,10 +29,13 @@ PAGE_SIZE = 50
 # sort key -> (column, ascending, label)
 SORTS = {
     "due": (Case.resolution_due_at, True, "Resolution due (soonest first)"),
+    "due_desc": (Case.resolution_due_at, False, "Resolution due (latest first)"),
     "first_due": (Case.first_response_due_at, True, "First response due (soonest first)"),
     "received": (Case.received_at, False, "Received (newest first)"),
     "received_asc": (Case.received_at, True, "Received (oldest first)"),
 }
+# Sortable columns of the list: column -> (sort when first clicked, the other direction).
+SORTABLE = {"due": ("due", "due_desc"), "received": ("received", "received_asc")}
 STATUS_CHOICES = ("open", "all", *STATUSES)
 FILTER_KEYS = ("queue", "status", "priority", "assignee", "participant", "request_type", "non_participant",
                "received_from", "received_to", "q", "sort", "rating")
@@ -241,6 +244,7 @@ class ShownCase:
     assignee_name: str | None
     due: sla.ShownDue
     received_local: str
+    sla_state: str = ""  # "breached", "near" (due within sla.NEAR_WINDOW) or ""
 
 
 def shown_cases(rows):
@@ -266,9 +270,39 @@ def shown_cases(rows):
             assignee_name=row.assignee_name,
             due=sla.shown_due(row, now),
             received_local=format_local(row.received_at),
+            sla_state=sla_state(row, now),
         )
         for row in rows
     ]
+
+
+def sla_state(row, now):
+    """'breached' when the due time that matters has passed, 'near' within sla.NEAR_WINDOW, else ''
+    (and '' whenever the clock is paused or stopped)."""
+    if row.status not in ("new", "in_progress"):
+        return ""
+    due = sla.next_due(row)
+    if due is None:
+        return ""
+    if due < now:
+        return "breached"
+    return "near" if due <= now + sla.NEAR_WINDOW else ""
+
+
+def sort_links(f):
+    """{column: (url of the list sorted by it, aria-sort value of the header)} for the sortable headers."""
+    base = f.query_args()
+    links = {}
+    for column, (first, other) in SORTABLE.items():
+        target = other if f.sort == first else first
+        args = {**base, "sort": target}
+        if target == "due":
+            args.pop("sort")
+        state = "none"
+        if f.sort in (first, other):
+            state = "ascending" if SORTS[f.sort][1] else "descending"
+        links[column] = (url_for("staff.cases") + ("?" + urlencode(args) if args else ""), state)
+    return links
 
 
 # ---------------------------------------------------------------- CSV

@@ -15,6 +15,7 @@ from askiso.extensions import db
 from askiso.staff import casework, services, sla
 from askiso.staff.blueprint import bp
 from askiso.staff.forms import AssignForm, MergeForm, PriorityForm, ReplyForm, StatusForm, TransferForm
+from askiso.staff.history import case_history
 from askiso.visibility import get_case_or_404, visible_attachments, visible_cases, visible_messages
 
 
@@ -215,5 +216,5 @@ def history(number):
     """Every change of the case from the audit log, merged with its messages."""
     case = get_case_or_404(number, current_user)
     merged_from = db.session.scalars(select(Case).where(Case.merged_into_id == case.id)).all()
-    return render_template("staff/history.html", case=case, entries=casework.timeline(case, current_user),
+    return render_template("staff/history.html", case=case, entries=case_history(case, current_user),
                            merged_from=merged_from)

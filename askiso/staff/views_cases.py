@@ -4,60 +4,38 @@ from urllib.parse import urlencode
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from askiso.cams.models import Membership, Participant
 from askiso.cases import catalog
-from askiso.cases.models import OPEN_STATUSES, PRIORITIES, STATUS_LABELS, STATUSES, Case
+from askiso.cases.models import PRIORITIES, STATUS_LABELS, STATUSES
 from askiso.cases.services import InvalidCase
 from askiso.core.access import staff_required
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
-from askiso.staff import caselist, services, sla
+from askiso.staff import caselist, services, tabs
+from askiso.staff import home as staff_home
 from askiso.staff.blueprint import bp
 from askiso.staff.forms import ButtonForm, SaveViewForm
-from askiso.visibility import visible_cases
-
-HOME_LIMIT = 10
-
-
-def _count(stmt):
-    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-
-
-def _home_sections(user):
-    mine = visible_cases(user).where(Case.assignee_id == user.id, Case.status.in_(OPEN_STATUSES))
-    queue_ids = services.my_queue_ids(user)
-    unassigned = visible_cases(user).where(Case.assignee_id.is_(None), Case.status.in_(OPEN_STATUSES),
-                                           Case.queue_id.in_(queue_ids))
-    at_risk = visible_cases(user).where(sla.at_risk_clause())
-    if queue_ids:
-        at_risk = at_risk.where(Case.queue_id.in_(queue_ids))
-    return [
-        ("mine", "My open cases", mine, caselist.SORTS["due"][0], {"assignee": "me"}),
-        ("unassigned", "Unassigned in my queues", unassigned, caselist.SORTS["first_due"][0],
-         {"assignee": "unassigned"}),
-        ("at_risk", "Breaching or near their service level", at_risk, caselist.SORTS["due"][0], {}),
-    ]
 
 
 @bp.route("")
 @staff_required
 def home():
-    """My open cases, unassigned cases of my queues, cases at risk — with counts."""
-    sections = []
-    for key, title, stmt, column, args in _home_sections(current_user):
-        ordered = stmt.order_by(column.asc().nulls_last(), Case.id).limit(HOME_LIMIT)
-        rows = caselist.shown_cases(db.session.execute(caselist.with_row_columns(ordered)).all())
-        sections.append({"key": key, "title": title, "count": _count(stmt), "cases": rows,
-                         "link": url_for("staff.cases", **args)})
-    return render_template("staff/home.html", sections=sections, in_queues=bool(services.my_queue_ids(current_user)),
-                           now=utcnow())
-
-
+    """My open cases, unassigned cases of my queues, cases at risk, my case-list tabs — with counts."""
+    now = utcnow()
+    queue_ids = services.my_queue_ids(current_user)
+    sections, everyday = staff_home.read(current_user, queue_ids, now)
+    view_tabs = tabs.build(services.saved_views(current_user))
+    tabs.fill_counts(current_user, view_tabs, everyday)
+    for section in sections:
+        section.link = url_for("staff.cases", **section.link_args)
+    return render_template("staff/home.html", sections=sections, tabs=view_tabs, in_queues=bool(queue_ids), now=now)
 
 
 def _list_context(f):
+    now = utcnow()
+    views = services.saved_views(current_user)
     return {
         "filters": f,
         "queues": services.active_queues(),
@@ -66,9 +44,11 @@ def _list_context(f):
         "statuses": [("open", "Open (any)"), ("all", "All")] + [(s, STATUS_LABELS[s]) for s in STATUSES],
         "priorities": PRIORITIES,
         "sorts": caselist.SORTS,
-        "views": services.saved_views(current_user),
+        "views": views,
+        "tabs": tabs.with_counts(current_user, views, f, now),
+        "sort_links": caselist.sort_links(f),
         "query_string": urlencode(f.query_args()),
-        "now": utcnow(),
+        "now": now,
     }
 
 

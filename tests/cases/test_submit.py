@@ -231,7 +231,7 @@ def test_an_oversized_file_is_refused_with_the_limit(app, people, client_for):
         big = PDF + b"0" * 2000
         response = post_new(client, form_data(people, "ftr_policies", files=[("big.pdf", big)]))
         assert response.status_code == 422
-        assert "“big.pdf” is 2 KB; each file can be at most 1000 bytes." in response.text
+        assert "“big.pdf” is 2 kB; each file can be at most 1,000 bytes." in response.text
         assert db.session.scalar(db.select(db.func.count(Case.id))) == 0
     finally:
         app.config["MAX_FILE_BYTES"] = 25 * 1024 * 1024

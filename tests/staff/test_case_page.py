@@ -118,7 +118,7 @@ def test_take_assign_transfer_status_priority(app, people, client_for):
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case.id)).all()
     assert actions.count("case.updated") == 4 and "case.status_changed" in actions
     history = client.get(f"/staff/cases/{case.number}/history").get_data(as_text=True)
-    assert "priority: normal → urgent" in history and "In Progress" in history
+    assert "Priority: Normal → Urgent" in history and "In Progress" in history
 
 
 def test_stale_action_changes_nothing(app, people, client_for):

@@ -1,0 +1,32 @@
+"""cases: indexes for the staff home (my open cases, unassigned of a queue, at risk), each branch one range
+
+Revision ID: b5e158357302
+Revises: c4d9e2a7f310
+Create Date: 2026-12-03 06:30:00
+
+"""
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = 'b5e158357302'
+down_revision = 'c4d9e2a7f310'
+branch_labels = None
+depends_on = None
+
+INDEXES = {
+    "ix_cases_assignee_status_due": ["assignee_id", "status", "resolution_due_at", "id"],
+    "ix_cases_queue_status_assignee_first_due": ["queue_id", "status", "assignee_id", "first_response_due_at", "id"],
+    "ix_cases_queue_status_unanswered": [
+        "queue_id", "status", "first_response_at", "resolution_due_at", "first_response_due_at", "id",
+    ],
+}
+
+
+def upgrade():
+    for name, columns in INDEXES.items():
+        op.create_index(name, "cases", columns)
+
+
+def downgrade():
+    for name in INDEXES:
+        op.drop_index(name, table_name="cases")
