@@ -1,7 +1,7 @@
 """notifications: in-app notices (one per person and event), read or unread
 
 Revision ID: 4c840b68c1a9
-Revises: c4d9e2a7f310
+Revises: 6f62886d0bf4
 Create Date: 2026-12-03 06:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4c840b68c1a9'
-down_revision = 'c4d9e2a7f310'
+down_revision = '6f62886d0bf4'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """case ratings (the submitter's good/bad + comment on a resolved case) and the covering indexes of the reports
 
 Revision ID: 6f62886d0bf4
-Revises: c4d9e2a7f310
+Revises: 9b3e7d21c5fa
 Create Date: 2026-12-03 06:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6f62886d0bf4'
-down_revision = 'c4d9e2a7f310'
+down_revision = '9b3e7d21c5fa'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """cases: indexes for the staff home (my open cases, unassigned of a queue, at risk), each branch one range
 
 Revision ID: b5e158357302
-Revises: c4d9e2a7f310
+Revises: 4c840b68c1a9
 Create Date: 2026-12-03 06:30:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b5e158357302'
-down_revision = 'c4d9e2a7f310'
+down_revision = '4c840b68c1a9'
 branch_labels = None
 depends_on = None
 
