@@ -31,12 +31,37 @@ class VersionedForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
 
 
-class ReplyForm(VersionedForm):
-    body = TextAreaField("Message (Markdown)", validators=[DataRequired(message="Write a message."),
-                                                           Length(max=50000)])
+
+
+class ComposerForm(VersionedForm):
+    """The one composer of the staff case page: a public reply or an internal note, and the case's
+    properties (saved with the message or on their own), checked against one version."""
+
+    body = TextAreaField("Message (Markdown)", validators=[Length(max=50000)])
     files = MultipleFileField("Attach files (optional)")
     seen_message = HiddenField(default="0")
     seen_event = HiddenField(default="0")
+    then_status = SelectField("Status after sending", choices=[(s, STATUS_LABELS[s]) for s in STATUSES if s != "new"],
+                              default="waiting")
+    assignee = SelectField("Assignee", coerce=str, validate_choice=False)
+    queue = SelectField("Queue", coerce=str, validate_choice=False)
+    status = SelectField("Status", choices=[(s, STATUS_LABELS[s]) for s in STATUSES])
+    priority = SelectField("Priority", choices=[(p, p.title()) for p in PRIORITIES])
+    topic = SelectField("Topic", coerce=str, validate_choice=False)
+
+    # "reply" or "note": posted as the un-prefixed `kind` (the name the two old forms used).
+    kind = "reply"
+
+    @property
+    def is_note(self):
+        return self.kind == "note"
+
+    def properties(self):
+        """The posted property values by name (assignee, queue, status, priority, topic)."""
+        return {name: self[name].data for name in ("assignee", "queue", "status", "priority", "topic")}
+
+
+ReplyForm = ComposerForm  # the name the composer had when replies and notes were two forms
 
 
 class AssignForm(VersionedForm):
