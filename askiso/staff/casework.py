@@ -7,8 +7,8 @@ from sqlalchemy import func, select, update
 
 from askiso.audit.models import AuditEvent
 from askiso.audit.services import record
-from askiso.cases import signals
 from askiso.cases import services as case_services
+from askiso.cases import signals
 from askiso.cases.models import PRIORITIES, STATUS_LABELS, STATUSES, Attachment, Case, Message, Topic
 from askiso.cases.services import InvalidCase, StaleCase, _check_version, _flush_versioned
 from askiso.core.timeutil import utcnow

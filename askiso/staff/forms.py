@@ -45,8 +45,9 @@ class ComposerForm(VersionedForm):
                               default="waiting")
     assignee = SelectField("Assignee", coerce=str, validate_choice=False)
     queue = SelectField("Queue", coerce=str, validate_choice=False)
-    status = SelectField("Status", choices=[(s, STATUS_LABELS[s]) for s in STATUSES])
-    priority = SelectField("Priority", choices=[(p, p.title()) for p in PRIORITIES])
+    # The service checks these (askiso/staff/casework.property_changes); one that is not posted stays.
+    status = SelectField("Status", choices=[(s, STATUS_LABELS[s]) for s in STATUSES], validate_choice=False)
+    priority = SelectField("Priority", choices=[(p, p.title()) for p in PRIORITIES], validate_choice=False)
     topic = SelectField("Topic", coerce=str, validate_choice=False)
 
     # "reply" or "note": posted as the un-prefixed `kind` (the name the two old forms used).
@@ -56,9 +57,10 @@ class ComposerForm(VersionedForm):
     def is_note(self):
         return self.kind == "note"
 
-    def properties(self):
+    def properties(self, formdata):
         """The posted property values by name (assignee, queue, status, priority, topic)."""
-        return {name: self[name].data for name in ("assignee", "queue", "status", "priority", "topic")}
+        names = ("assignee", "queue", "status", "priority", "topic")
+        return {name: self[name].data for name in names if self[name].name in formdata}
 
 
 ReplyForm = ComposerForm  # the name the composer had when replies and notes were two forms
@@ -176,3 +178,24 @@ class ServiceLevelForm(FlaskForm):
                                  validators=[DataRequired(), NumberRange(min=1, max=89)])
 
 
+
+
+# ---------------------------------------------------------------- macros
+
+
+class MacroForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(message="Give the macro a name."), Length(max=80)],
+                       filters=[_strip])
+    body = TextAreaField("Text (optional; Markdown; placeholders {participant_name}, {case_number}, "
+                         "{requester_first_name})", validators=[Optional(), Length(max=20000)],
+                         render_kw={"rows": 6})
+    is_internal = BooleanField("Send the text as an internal note (staff only) instead of a public reply")
+    status = SelectField("Status", choices=[("", "Leave as it is")] + [(s, STATUS_LABELS[s]) for s in STATUSES
+                                                                       if s != "new"])
+    priority = SelectField("Priority", choices=[("", "Leave as it is")] + [(p, p.title()) for p in PRIORITIES])
+    queue_id = SelectField("Queue", coerce=str, validate_choice=False)
+    assign_to = SelectField("Assignee", choices=[("", "Leave as it is"), ("me", "The person applying it"),
+                                                 ("nobody", "Unassign"), ("user", "The staff member below")])
+    assignee_id = SelectField("Staff member (when assigning to one)", coerce=str, validate_choice=False)
+    is_shared = BooleanField("Shared with all staff (admins only)")
+    is_active = BooleanField("Active", default=True)

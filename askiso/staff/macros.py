@@ -8,7 +8,7 @@ against the case version once and lands all or nothing.
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, or_, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
@@ -61,6 +61,7 @@ def usable_macros(user):
     """Active macros this person may apply: shared ones and their own, shared first, by name."""
     return db.session.scalars(
         select(Macro)
+        .options(joinedload(Macro.queue), joinedload(Macro.assignee))  # the summaries name them
         .where(Macro.is_active.is_(True), or_(Macro.owner_id.is_(None), Macro.owner_id == user.id))
         .order_by(Macro.owner_id.isnot(None), Macro.name)
     ).all()
@@ -82,7 +83,8 @@ def can_manage(user, macro):
 def managed_macros(user):
     """The macros on the management page: shared ones (editable by admins) and the person's own."""
     return db.session.scalars(
-        select(Macro).where(or_(Macro.owner_id.is_(None), Macro.owner_id == user.id))
+        select(Macro).options(joinedload(Macro.queue), joinedload(Macro.assignee))
+        .where(or_(Macro.owner_id.is_(None), Macro.owner_id == user.id))
         .order_by(Macro.owner_id.isnot(None), Macro.name)
     ).all()
 
@@ -106,3 +108,41 @@ def summary(macro):
     elif macro.assign_to == "user" and macro.assignee:
         parts.append(f"assign to {macro.assignee.name}")
     return "; ".join(parts).capitalize() or "Does nothing yet"
+
+
+def save_macro(actor, macro, data):
+    """Create or update a macro from the form's data; shared only when an admin asks. Flushes."""
+    from askiso.audit.services import record
+    from askiso.cases.services import InvalidCase
+
+    if not (data.get("body") or "").strip() and not any(data.get(k) for k in ("status", "priority", "queue_id",
+                                                                               "assign_to")):
+        raise InvalidCase({"name": "A macro must do something: give it a text or a property to set."})
+    if data.get("assign_to") == "user" and not data.get("assignee_id"):
+        raise InvalidCase({"assignee_id": "Choose the staff member to assign to."})
+    created = macro is None
+    if created:
+        macro = Macro()
+        db.session.add(macro)
+    shared = bool(data.get("is_shared")) and actor.is_admin
+    macro.owner_id = None if shared else actor.id
+    macro.name, macro.body = data["name"].strip(), (data.get("body") or "").strip()
+    macro.is_internal = bool(data.get("is_internal"))
+    macro.status, macro.priority = data.get("status") or None, data.get("priority") or None
+    macro.queue_id = int(data["queue_id"]) if str(data.get("queue_id") or "").isdigit() else None
+    macro.assign_to = data.get("assign_to") or ""
+    macro.assignee_id = int(data["assignee_id"]) if macro.assign_to == "user" else None
+    macro.is_active = bool(data.get("is_active"))
+    macro.updated_at = utcnow()
+    db.session.flush()
+    record("staff.macro_created" if created else "staff.macro_updated", actor, macro_id=macro.id, name=macro.name,
+           shared=macro.is_shared)
+    return macro
+
+
+def delete_macro(actor, macro):
+    from askiso.audit.services import record
+
+    record("staff.macro_deleted", actor, macro_id=macro.id, name=macro.name, shared=macro.is_shared)
+    db.session.delete(macro)
+    db.session.flush()

@@ -12,12 +12,13 @@ from tests.staff.helpers import hidden, new_case, outbox, pdf_file, queue, staff
 
 
 def _reply_data(html, body, kind="reply", **extra):
+    """What the composer posts (one form: `kind` switches between public reply and internal note)."""
     data = {
         "kind": kind,
-        f"{kind}-body": body,
-        f"{kind}-version": hidden(html, f"{kind}-version"),
-        f"{kind}-seen_message": hidden(html, f"{kind}-seen_message"),
-        f"{kind}-seen_event": hidden(html, f"{kind}-seen_event"),
+        "reply-body": body,
+        "reply-version": hidden(html, "reply-version"),
+        "reply-seen_message": hidden(html, "reply-seen_message"),
+        "reply-seen_event": hidden(html, "reply-seen_event"),
     }
     data.update(extra)
     return data
@@ -41,7 +42,7 @@ def test_public_reply_and_internal_note_through_the_page(app, people, client_for
     html = client.get(f"/staff/cases/{case.number}").get_data(as_text=True)
     note = client.post(f"/staff/cases/{case.number}/reply",
                        data=_reply_data(html, "Internal: check the **meter** data", kind="note",
-                                        **{"note-files": (io.BytesIO(pdf_file().stream.read()), "meter.pdf")}),
+                                        **{"reply-files": (io.BytesIO(pdf_file().stream.read()), "meter.pdf")}),
                        content_type="multipart/form-data")
     assert note.status_code == 302
     assert len(outbox()) == before  # an internal note sends nothing
