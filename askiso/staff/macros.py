@@ -107,7 +107,8 @@ def summary(macro):
         parts.append(labels[macro.assign_to])
     elif macro.assign_to == "user" and macro.assignee:
         parts.append(f"assign to {macro.assignee.name}")
-    return "; ".join(parts).capitalize() or "Does nothing yet"
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] if text else "Does nothing yet"
 
 
 def save_macro(actor, macro, data):
