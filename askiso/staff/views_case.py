@@ -93,7 +93,7 @@ def _render_case(case, status=200, composer=None, collision=None):
     macros = usable_macros(viewer)
     return render_template(
         "staff/case.html", case=case, messages=messages, submission_files=[f for f in files if f.message_id is None],
-        files_by_message=_group(files), composer=composer, merge=_merge_form(case, viewer), canned=canned,
+        files_by_message=_group(files), composer=composer, canned=canned,
         canned_texts={c.id: services.fill_placeholders(c.body, case) for c in canned}, macros=macros,
         macro_summaries={m.id: macro_summary(m) for m in macros}, collision=collision, now=utcnow(),
         paused_minutes=sla.paused_minutes(case),
@@ -286,6 +286,14 @@ def priority(number):
     return _apply(number, PriorityForm,
                   lambda c, f: services.set_priority(c, current_user, f.priority.data, f.version.data),
                   "Priority changed.")
+
+
+@bp.route("/cases/<number>/merge", methods=["GET"])
+@staff_required
+def merge_page(number):
+    """Choosing the case to merge this duplicate into (behind the case page's More actions menu)."""
+    case = get_case_or_404(number, current_user)
+    return render_template("staff/merge.html", case=case, merge=_merge_form(case, current_user))
 
 
 @bp.route("/cases/<number>/merge", methods=["POST"])

@@ -193,3 +193,15 @@ def test_merge_across_participants_is_refused(app, people, client_for):
     db.session.expire_all()
     assert db.session.get(Case, a.id).merged_into_id is None
     assert db.session.scalar(select(Message).where(Message.case_id == b.id)) is None
+
+
+def test_merge_is_behind_the_more_actions_menu(app, people, client_for):
+    target = new_case(people.alpha_user, people.alpha, subject="Original")
+    duplicate = new_case(people.alpha_user, people.alpha, subject="Duplicate")
+    client = client_for(people.agent)
+    page = client.get(f"/staff/cases/{duplicate.number}").get_data(as_text=True)
+    assert "<summary>More actions</summary>" in page and f"/staff/cases/{duplicate.number}/merge" in page
+    assert 'name="target"' not in page
+    chooser = client.get(f"/staff/cases/{duplicate.number}/merge").get_data(as_text=True)
+    assert f"{target.number} — Original" in chooser
+    assert client_for(people.beta_user).get(f"/staff/cases/{duplicate.number}/merge").status_code == 404
