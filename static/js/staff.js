@@ -98,7 +98,7 @@
   // ---- Presence: report every few seconds while the page is visible; show who else is here.
   function setupPresence(out, composer) {
     var url = out.getAttribute("data-presence-url");
-    var token = composer && composer.querySelector("input[name=csrf_token]");
+    var token = composer && composer.querySelector("input[name$=csrf_token]");
     var body = composer && composer.querySelector("textarea");
     var lastKey = 0, timer = null, every = 5000;
     if (body) { body.addEventListener("input", function () { lastKey = Date.now(); }); }
