@@ -14,8 +14,12 @@ from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 
 # What a macro does to the assignee: leave it, the person applying it, nobody, or one named person.
-ASSIGN_CHOICES = (("", "Leave as it is"), ("me", "The person applying it"), ("nobody", "Unassign"),
-                  ("user", "This staff member:"))
+ASSIGN_CHOICES = (
+    ("", "Leave as it is"),
+    ("me", "The person applying it"),
+    ("nobody", "Unassign"),
+    ("user", "This staff member:"),
+)
 
 
 class Macro(db.Model):
@@ -46,8 +50,11 @@ class Macro(db.Model):
 
     def property_values(self, actor):
         """The case properties this macro sets, as posted strings (see casework.property_changes)."""
-        values = {"status": self.status, "priority": self.priority,
-                  "queue": str(self.queue_id) if self.queue_id else None}
+        values = {
+            "status": self.status,
+            "priority": self.priority,
+            "queue": str(self.queue_id) if self.queue_id else None,
+        }
         if self.assign_to == "me":
             values["assignee"] = str(actor.id)
         elif self.assign_to == "nobody":
@@ -83,7 +90,8 @@ def can_manage(user, macro):
 def managed_macros(user):
     """The macros on the management page: shared ones (editable by admins) and the person's own."""
     return db.session.scalars(
-        select(Macro).options(joinedload(Macro.queue), joinedload(Macro.assignee))
+        select(Macro)
+        .options(joinedload(Macro.queue), joinedload(Macro.assignee))
         .where(or_(Macro.owner_id.is_(None), Macro.owner_id == user.id))
         .order_by(Macro.owner_id.isnot(None), Macro.name)
     ).all()
@@ -116,8 +124,9 @@ def save_macro(actor, macro, data):
     from askiso.audit.services import record
     from askiso.cases.services import InvalidCase
 
-    if not (data.get("body") or "").strip() and not any(data.get(k) for k in ("status", "priority", "queue_id",
-                                                                               "assign_to")):
+    if not (data.get("body") or "").strip() and not any(
+        data.get(k) for k in ("status", "priority", "queue_id", "assign_to")
+    ):
         raise InvalidCase({"name": "A macro must do something: give it a text or a property to set."})
     if data.get("assign_to") == "user" and not data.get("assignee_id"):
         raise InvalidCase({"assignee_id": "Choose the staff member to assign to."})
@@ -136,8 +145,13 @@ def save_macro(actor, macro, data):
     macro.is_active = bool(data.get("is_active"))
     macro.updated_at = utcnow()
     db.session.flush()
-    record("staff.macro_created" if created else "staff.macro_updated", actor, macro_id=macro.id, name=macro.name,
-           shared=macro.is_shared)
+    record(
+        "staff.macro_created" if created else "staff.macro_updated",
+        actor,
+        macro_id=macro.id,
+        name=macro.name,
+        shared=macro.is_shared,
+    )
     return macro
 
 

@@ -43,8 +43,15 @@ def composer_form(case, formdata=None, kind="reply"):
     """The composer, with the property choices, showing the case as it is (or what was posted)."""
     form = ComposerForm(prefix="reply", formdata=formdata)
     if formdata is None:
-        form.process(None, assignee=str(case.assignee_id or ""), queue=str(case.queue_id), status=case.status,
-                     priority=case.priority, topic=str(case.topic_id or ""), then_status="waiting")
+        form.process(
+            None,
+            assignee=str(case.assignee_id or ""),
+            queue=str(case.queue_id),
+            status=case.status,
+            priority=case.priority,
+            topic=str(case.topic_id or ""),
+            then_status="waiting",
+        )
     form.kind = "note" if kind == "note" else "reply"
     form.assignee.choices = [("", "Unassigned")] + [(str(u.id), u.name) for u in services.staff_members()]
     form.queue.choices = [(str(q.id), q.name) for q in services.active_queues()]
@@ -62,8 +69,7 @@ def _stamp(form, snap):
 def _merge_form(case, viewer):
     merge = MergeForm(formdata=None)
     merge.target.choices = [("", "Choose a case")] + [
-        (c.number, f"{c.number} — {c.subject} ({c.status_label})")
-        for c in casework.merge_candidates(case, viewer)
+        (c.number, f"{c.number} — {c.subject} ({c.status_label})") for c in casework.merge_candidates(case, viewer)
     ]
     merge.version.data = case.version
     return merge
@@ -92,10 +98,18 @@ def _render_case(case, status=200, composer=None, collision=None):
     canned = services.canned_for(case)
     macros = usable_macros(viewer)
     return render_template(
-        "staff/case.html", case=case, messages=messages, submission_files=[f for f in files if f.message_id is None],
-        files_by_message=_group(files), composer=composer, canned=canned,
-        canned_texts={c.id: services.fill_placeholders(c.body, case) for c in canned}, macros=macros,
-        macro_summaries={m.id: macro_summary(m) for m in macros}, collision=collision, now=utcnow(),
+        "staff/case.html",
+        case=case,
+        messages=messages,
+        submission_files=[f for f in files if f.message_id is None],
+        files_by_message=_group(files),
+        composer=composer,
+        canned=canned,
+        canned_texts={c.id: services.fill_placeholders(c.body, case) for c in canned},
+        macros=macros,
+        macro_summaries={m.id: macro_summary(m) for m in macros},
+        collision=collision,
+        now=utcnow(),
         paused_minutes=sla.paused_minutes(case),
     ), status
 
@@ -132,8 +146,9 @@ def reply(number):
     if seen.version != case.version and request.form.get("force") != "1":
         return _collision(case, form, seen)
     try:
-        message, changed = casework.work_case(case, current_user, case.version, values=submit.values,
-                                              message=submit.message)
+        message, changed = casework.work_case(
+            case, current_user, case.version, values=submit.values, message=submit.message
+        )
     except StaleCase:
         db.session.rollback()
         return _collision(case, form, seen)
@@ -153,14 +168,23 @@ def reply(number):
         kept.body.data = form.body.data
         return _render_case(case, 200, composer=kept)
     anchor = f"message-{message.id}" if message else None
-    return redirect(url_for("staff.case", number=case.number, _anchor=anchor))
+    target = url_for("staff.case", number=case.number, _anchor=anchor)
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        # The upload-progress submit (staff.js): it goes to the page itself, so the flash is kept for it.
+        return jsonify(location=target)
+    return redirect(target)
 
 
 def _collision(case, form, seen):
     new_messages, new_events = casework.changes_since(case, current_user, seen)
-    collision = {"kind": form.kind, "messages": new_messages, "events": new_events,
-                 "had_files": bool(_incoming_files("reply-files")), "action": request.form.get("action", "send"),
-                 "macro": request.form.get("macro", "")}
+    collision = {
+        "kind": form.kind,
+        "messages": new_messages,
+        "events": new_events,
+        "had_files": bool(_incoming_files("reply-files")),
+        "action": request.form.get("action", "send"),
+        "macro": request.form.get("macro", ""),
+    }
     return _render_case(case, 409, composer=form, collision=collision)
 
 
@@ -208,8 +232,9 @@ class _Submit:
     def done_text(self, message, changed):
         parts = []
         if message is not None:
-            parts.append("Internal note saved (staff only)." if message.is_internal
-                         else "Reply sent to the participant.")
+            parts.append(
+                "Internal note saved (staff only)." if message.is_internal else "Reply sent to the participant."
+            )
         if changed:
             parts.append("Saved: " + ", ".join(_CHANGED_WORDS.get(n, n) for n in changed) + ".")
         if self.macro:
@@ -217,8 +242,13 @@ class _Submit:
         return " ".join(parts) or "Nothing to change: the properties are as they were."
 
 
-_CHANGED_WORDS = {"assignee_id": "assignee", "queue_id": "queue", "topic_id": "topic", "priority": "priority",
-                  "status": "status"}
+_CHANGED_WORDS = {
+    "assignee_id": "assignee",
+    "queue_id": "queue",
+    "topic_id": "topic",
+    "priority": "priority",
+    "status": "status",
+}
 
 
 def _apply(number, form_class, action, success):
@@ -235,8 +265,11 @@ def _apply(number, form_class, action, success):
         action(case, form)
     except StaleCase:
         db.session.rollback()
-        flash("This case changed since you opened it, so nothing was changed. Review the latest version "
-              "below and try again.", "warning")
+        flash(
+            "This case changed since you opened it, so nothing was changed. Review the latest version "
+            "below and try again.",
+            "warning",
+        )
         return redirect(url_for("staff.case", number=number))
     except InvalidCase as exc:
         flash(" ".join(exc.errors.values()), "error")
@@ -252,40 +285,53 @@ def _apply(number, form_class, action, success):
 @bp.route("/cases/<number>/take", methods=["POST"])
 @staff_required
 def take(number):
-    return _apply(number, AssignForm, lambda c, f: services.take(c, current_user, f.version.data),
-                  "The case is assigned to you.")
+    return _apply(
+        number, AssignForm, lambda c, f: services.take(c, current_user, f.version.data), "The case is assigned to you."
+    )
 
 
 @bp.route("/cases/<number>/assign", methods=["POST"])
 @staff_required
 def assign(number):
-    return _apply(number, AssignForm,
-                  lambda c, f: services.assign(c, current_user, f.assignee.data or None, f.version.data),
-                  "Assignee changed.")
+    return _apply(
+        number,
+        AssignForm,
+        lambda c, f: services.assign(c, current_user, f.assignee.data or None, f.version.data),
+        "Assignee changed.",
+    )
 
 
 @bp.route("/cases/<number>/transfer", methods=["POST"])
 @staff_required
 def transfer(number):
-    return _apply(number, TransferForm, lambda c, f: services.transfer(c, current_user, f.queue.data, f.version.data),
-                  "Case moved to another queue.")
+    return _apply(
+        number,
+        TransferForm,
+        lambda c, f: services.transfer(c, current_user, f.queue.data, f.version.data),
+        "Case moved to another queue.",
+    )
 
 
 @bp.route("/cases/<number>/status", methods=["POST"])
 @staff_required
 def status(number):
-    return _apply(number, StatusForm,
-                  lambda c, f: services.set_status(c, current_user, f.status.data, f.reason.data or None,
-                                                   f.version.data),
-                  "Status changed.")
+    return _apply(
+        number,
+        StatusForm,
+        lambda c, f: services.set_status(c, current_user, f.status.data, f.reason.data or None, f.version.data),
+        "Status changed.",
+    )
 
 
 @bp.route("/cases/<number>/priority", methods=["POST"])
 @staff_required
 def priority(number):
-    return _apply(number, PriorityForm,
-                  lambda c, f: services.set_priority(c, current_user, f.priority.data, f.version.data),
-                  "Priority changed.")
+    return _apply(
+        number,
+        PriorityForm,
+        lambda c, f: services.set_priority(c, current_user, f.priority.data, f.version.data),
+        "Priority changed.",
+    )
 
 
 @bp.route("/cases/<number>/merge", methods=["GET"])
@@ -300,6 +346,7 @@ def merge_page(number):
 @staff_required
 def merge(number):
     """Merge this duplicate into another case of the same participant."""
+
     def do_merge(duplicate, form):
         target = db.session.scalar(visible_cases(current_user).where(Case.number == (form.target.data or "")))
         casework.merge_case(duplicate, target, current_user, form.version.data)
@@ -318,8 +365,9 @@ def history(number):
     """Every change of the case from the audit log, merged with its messages."""
     case = get_case_or_404(number, current_user)
     merged_from = db.session.scalars(select(Case).where(Case.merged_into_id == case.id)).all()
-    return render_template("staff/history.html", case=case, entries=casework.timeline(case, current_user),
-                           merged_from=merged_from)
+    return render_template(
+        "staff/history.html", case=case, entries=casework.timeline(case, current_user), merged_from=merged_from
+    )
 
 
 @bp.route("/cases/<number>/presence", methods=["POST"])

@@ -25,8 +25,13 @@ def _managed_or_404(macro_id):
 def macros():
     """Shared macros and the person's own, with what each does."""
     rows = managed_macros(current_user)
-    return render_template("staff/macros/list.html", rows=rows, summaries={m.id: summary(m) for m in rows},
-                           can_manage=lambda m: can_manage(current_user, m), button=ButtonForm())
+    return render_template(
+        "staff/macros/list.html",
+        rows=rows,
+        summaries={m.id: summary(m) for m in rows},
+        can_manage=lambda m: can_manage(current_user, m),
+        button=ButtonForm(),
+    )
 
 
 def _macro_form(macro):

@@ -65,6 +65,17 @@
 
   // ---- Upload progress: a submit with files goes through XHR so the bar can move; the answer (a
   // redirect to the case, or the page with a message) then replaces this page as a normal submit would.
+  // A new page load even when only the #fragment differs from this page's address.
+  function goTo(url) {
+    var target = new URL(url, window.location.href);
+    if (target.pathname + target.search === window.location.pathname + window.location.search) {
+      window.history.replaceState(null, "", target.href);
+      window.location.reload();
+    } else {
+      window.location.assign(target.href);
+    }
+  }
+
   function setupProgress(composer) {
     var input = composer.querySelector("input[type=file]");
     var bar = composer.querySelector(".upload-progress");
@@ -76,16 +87,20 @@
       var data = new FormData(composer);
       if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
       var xhr = new XMLHttpRequest();
-      xhr.open("POST", composer.action);
+      // getAttribute: the buttons named "action" shadow the form's .action property.
+      xhr.open("POST", composer.getAttribute("action"));
       bar.hidden = false;
       xhr.upload.addEventListener("progress", function (e) {
         if (e.lengthComputable) { bar.value = Math.round((e.loaded / e.total) * 100); }
       });
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
       xhr.addEventListener("load", function () {
-        if (xhr.status === 200 && xhr.responseURL && xhr.responseURL !== composer.action) {
-          window.location.assign(xhr.responseURL);
+        var type = xhr.getResponseHeader("Content-Type") || "";
+        if (xhr.status === 200 && type.indexOf("application/json") === 0) {
+          goTo(JSON.parse(xhr.responseText).location);  // done: the case page, with its message
           return;
         }
+        // Refused or a collision: the page with the message, the text kept (files must be chosen again).
         document.open();
         document.write(xhr.responseText);
         document.close();

@@ -23,6 +23,19 @@ def _case(people):
     return case.number
 
 
+DROP = """(zone, name) => {
+  const data = new DataTransfer();
+  data.items.add(new File(["%PDF-1.4\\n1 0 obj<<>>endobj\\ntrailer<<>>\\n%%EOF\\n"], name, {type: "application/pdf"}));
+  zone.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
+}"""
+
+
+def _drop_file(page, name):
+    zone = page.locator("[data-dropzone]")
+    expect(zone.locator(".dropzone-hint")).to_be_visible()
+    zone.evaluate(DROP, name)
+
+
 def test_agent_notes_then_answers_sets_waiting_and_raises_priority_in_one_submit(browser, new_browser, people):
     number = _case(people)
     page = browser.login(people.agent)
@@ -56,11 +69,15 @@ def test_agent_notes_then_answers_sets_waiting_and_raises_priority_in_one_submit
     composer.get_by_label("Message (Markdown)").fill("Please send the statement for operating day 2026-03-02.")
     page.get_by_label("Priority", exact=True).select_option("high")
     composer.get_by_label("Status after sending").select_option(label="Waiting on Participant")
+    _drop_file(page, "statement-request.pdf")  # by drag and drop; sent with an upload progress bar
+    assert page.evaluate("document.getElementById('reply-files').files.length") == 1
     composer.get_by_role("button", name="Send and set status").click()
     expect(page.locator(".flash-success")).to_contain_text("Reply sent to the participant. Saved: priority, status.")
     expect(page.locator(".page-head .badge").first).to_have_text("Waiting on Participant")
     expect(page.locator(".page-head .badge").nth(1)).to_have_text("High")
-    expect(page.locator(".message-staff", has_text="operating day 2026-03-02")).to_be_visible()
+    answer = page.locator(".message-staff", has_text="operating day 2026-03-02")
+    expect(answer).to_be_visible()
+    expect(answer.get_by_role("link", name="statement-request.pdf")).to_be_visible()
     expect(composer.get_by_label("Public reply")).to_be_checked()
     browser.check_page("staff-case-answered")
 

@@ -51,5 +51,7 @@ def test_render_time_with_30_messages(app, people, client_for):
     cpu.sort()
     # CPU time of this thread as well as wall time: on a busy shared machine the wall clock mostly
     # measures waiting for a core.
-    print(f"\nstaff case page, 30 messages, 200 renders: wall p50 {wall[100]:.2f} ms, p95 {wall[190]:.2f} ms; "
-          f"cpu p50 {cpu[100]:.2f} ms, p95 {cpu[190]:.2f} ms; statements {_statements(client, case)}")
+    print(
+        f"\nstaff case page, 30 messages, 200 renders: wall p50 {wall[100]:.2f} ms, p95 {wall[190]:.2f} ms; "
+        f"cpu p50 {cpu[100]:.2f} ms, p95 {cpu[190]:.2f} ms; statements {_statements(client, case)}"
+    )

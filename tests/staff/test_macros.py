@@ -9,8 +9,12 @@ from tests.staff.helpers import hidden, new_case, queue
 
 
 def _macro(owner=None, **values):
-    macro = Macro(name=values.pop("name", "Ask for the statement"), owner_id=owner.id if owner else None,
-                  body=values.pop("body", "Hi {requester_first_name}, please send the statement."), **values)
+    macro = Macro(
+        name=values.pop("name", "Ask for the statement"),
+        owner_id=owner.id if owner else None,
+        body=values.pop("body", "Hi {requester_first_name}, please send the statement."),
+        **values,
+    )
     db.session.add(macro)
     db.session.commit()
     return macro
@@ -18,9 +22,15 @@ def _macro(owner=None, **values):
 
 def _apply(client, case, macro_id, **extra):
     html = client.get(f"/staff/cases/{case.number}").get_data(as_text=True)
-    data = {"kind": "reply", "reply-body": "", "reply-version": hidden(html, "reply-version"),
-            "reply-seen_message": hidden(html, "reply-seen_message"),
-            "reply-seen_event": hidden(html, "reply-seen_event"), "macro": str(macro_id), **extra}
+    data = {
+        "kind": "reply",
+        "reply-body": "",
+        "reply-version": hidden(html, "reply-version"),
+        "reply-seen_message": hidden(html, "reply-seen_message"),
+        "reply-seen_event": hidden(html, "reply-seen_event"),
+        "macro": str(macro_id),
+        **extra,
+    }
     return client.post(f"/staff/cases/{case.number}/reply", data=data)
 
 
@@ -33,7 +43,11 @@ def test_a_macro_does_everything_in_one_click(app, people, client_for):
     assert response.status_code == 302
     db.session.refresh(case)
     assert (case.status, case.priority, case.queue.key, case.assignee_id) == (
-        "waiting", "high", "settlements", people.agent.id)
+        "waiting",
+        "high",
+        "settlements",
+        people.agent.id,
+    )
     message = db.session.scalar(select(Message).where(Message.case_id == case.id))
     assert message.body == "Hi Ann, please send the statement." and not message.is_internal
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -70,8 +84,17 @@ def test_another_agents_personal_macro_cannot_be_seen_or_applied(app, people, cl
 
 def test_agents_manage_their_own_macros_and_only_admins_share(app, people, client_for):
     agent = client_for(people.agent)
-    form = {"name": "Resolve politely", "body": "Glad it is sorted.", "status": "resolved", "priority": "",
-            "queue_id": "", "assign_to": "", "assignee_id": "", "is_active": "y", "is_shared": "y"}
+    form = {
+        "name": "Resolve politely",
+        "body": "Glad it is sorted.",
+        "status": "resolved",
+        "priority": "",
+        "queue_id": "",
+        "assign_to": "",
+        "assignee_id": "",
+        "is_active": "y",
+        "is_shared": "y",
+    }
     assert agent.post("/staff/macros/new", data=form).status_code == 302
     made = db.session.scalar(select(Macro).where(Macro.name == "Resolve politely"))
     assert made.owner_id == people.agent.id  # an agent cannot share
@@ -90,8 +113,16 @@ def test_agents_manage_their_own_macros_and_only_admins_share(app, people, clien
 
 
 def test_a_macro_that_does_nothing_is_refused_with_everything_kept(app, people, client_for):
-    form = {"name": "Empty", "body": "", "status": "", "priority": "", "queue_id": "", "assign_to": "",
-            "assignee_id": "", "is_active": "y"}
+    form = {
+        "name": "Empty",
+        "body": "",
+        "status": "",
+        "priority": "",
+        "queue_id": "",
+        "assign_to": "",
+        "assignee_id": "",
+        "is_active": "y",
+    }
     response = client_for(people.agent).post("/staff/macros/new", data=form)
     assert response.status_code == 400
     assert "A macro must do something" in response.get_data(as_text=True)

@@ -36,8 +36,14 @@ def test_colleagues_see_each_other_viewing_and_typing(app, people, client_for):
 def test_a_page_that_stopped_reporting_no_longer_counts(app, people, client_for):
     case = new_case(people.alpha_user, people.alpha)
     morgan = _colleague()
-    db.session.add(CasePresence(case_id=case.id, user_id=morgan.id, state="typing",
-                                seen_at=utcnow() - timedelta(seconds=PRESENCE_SECONDS + 1)))
+    db.session.add(
+        CasePresence(
+            case_id=case.id,
+            user_id=morgan.id,
+            state="typing",
+            seen_at=utcnow() - timedelta(seconds=PRESENCE_SECONDS + 1),
+        )
+    )
     db.session.commit()
     assert _report(client_for(people.agent), case)["others"] == []
 
