@@ -42,16 +42,18 @@ def _int(value):
 def composer_form(case, formdata=None, kind="reply"):
     """The composer, with the property choices, showing the case as it is (or what was posted)."""
     form = ComposerForm(prefix="reply", formdata=formdata)
-    if formdata is None:
-        form.process(
-            None,
-            assignee=str(case.assignee_id or ""),
-            queue=str(case.queue_id),
-            status=case.status,
-            priority=case.priority,
-            topic=str(case.topic_id or ""),
-            then_status="waiting",
-        )
+    shown = {
+        "assignee": str(case.assignee_id or ""),
+        "queue": str(case.queue_id),
+        "status": case.status,
+        "priority": case.priority,
+        "topic": str(case.topic_id or ""),
+        "then_status": "waiting",
+    }
+    for name, value in shown.items():
+        # A property not posted (a fresh page, an old link or client) shows the case as it is.
+        if formdata is None or form[name].name not in formdata:
+            form[name].data = value
     form.kind = "note" if kind == "note" else "reply"
     form.assignee.choices = [("", "Unassigned")] + [(str(u.id), u.name) for u in services.staff_members()]
     form.queue.choices = [(str(q.id), q.name) for q in services.active_queues()]

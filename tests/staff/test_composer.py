@@ -227,3 +227,17 @@ def test_the_upload_progress_submit_is_told_where_to_go(app, people, client_for)
     location = response.get_json()["location"]
     assert location.startswith(f"/staff/cases/{case.number}#message-")
     assert "Reply sent to the participant." in _page(client, case)
+
+
+def test_a_canned_link_without_properties_shows_the_case_as_it_is(app, people, client_for):
+    from askiso.staff import services
+    from askiso.staff.models import CannedResponse
+
+    case = new_case(people.alpha_user, people.alpha)
+    services.assign(case, people.agent, people.supervisor.id)
+    canned = CannedResponse(title="Thanks", body="Thanks.")
+    db.session.add(canned)
+    db.session.commit()
+    page = client_for(people.agent).get(f"/staff/cases/{case.number}?canned={canned.id}").get_data(as_text=True)
+    assert _selected(page, "reply-assignee") == str(people.supervisor.id)
+    assert _selected(page, "reply-then_status") == "waiting"
