@@ -38,6 +38,8 @@ from askiso.staff.models import (  # noqa: F401
     SavedView,
     ServiceLevelSettings,
 )
+from askiso.staff.macros import Macro  # noqa: F401
+from askiso.staff.presence import CasePresence  # noqa: F401
 from askiso.search.models import CaseSearch, SearchQueue  # noqa: F401
 from askiso.search import tracking  # noqa: F401,E402  (queues index updates on every flush)
 from askiso.cases import counts  # noqa: F401,E402  (the status-count triggers are made with the tables)

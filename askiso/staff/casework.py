@@ -1,4 +1,5 @@
-"""Working one case: merging duplicates, the history timeline, reply collisions."""
+"""Working one case: one submit of message and properties, merging duplicates, the history timeline,
+reply collisions."""
 
 from dataclasses import dataclass
 
@@ -6,14 +7,98 @@ from sqlalchemy import func, select, update
 
 from askiso.audit.models import AuditEvent
 from askiso.audit.services import record
+from askiso.cases import services as case_services
 from askiso.cases import signals
-from askiso.cases.models import STATUS_LABELS, Attachment, Case, Message
-from askiso.cases.services import InvalidCase, StaleCase, _flush_versioned
+from askiso.cases.models import PRIORITIES, STATUS_LABELS, STATUSES, Attachment, Case, Message, Topic
+from askiso.cases.services import InvalidCase, StaleCase, _check_version, _flush_versioned
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.mail.case_mail import queue_case_email
 from askiso.mail.notify import case_recipients, case_subject
+from askiso.staff.services import _active_queue, _staff_user
 from askiso.visibility import visible_cases, visible_messages
+
+# ---------------------------------------------------------------- one submit: message and properties
+
+
+def _id(raw, name):
+    if not raw.isdigit():
+        raise InvalidCase({name: f"Choose a {name} from the list."})
+    return int(raw)
+
+
+def _assignee(raw):
+    return _staff_user(_id(raw, "assignee")).id if raw else None
+
+
+def _queue(raw):
+    return _active_queue(_id(raw, "queue")).id
+
+
+def _topic(raw):
+    topic = db.session.get(Topic, _id(raw, "topic")) if raw else None
+    if raw and (topic is None or not topic.is_active):
+        raise InvalidCase({"topic": "Choose an active topic."})
+    return topic.id if topic else None
+
+
+def _listed(allowed, name):
+    def read(raw):
+        if raw not in allowed:
+            raise InvalidCase({name: f"Choose a {name} from the list."})
+        return raw
+
+    return read
+
+
+# Posted name -> (case column, reader of the posted string that raises InvalidCase).
+PROPERTIES = {
+    "assignee": ("assignee_id", _assignee),
+    "queue": ("queue_id", _queue),
+    "status": ("status", _listed(STATUSES, "status")),
+    "priority": ("priority", _listed(PRIORITIES, "priority")),
+    "topic": ("topic_id", _topic),
+}
+
+
+def property_changes(case, values):
+    """({column: new value} for update_case, new status or None) from posted property values
+    (strings by name; a name left out stays as it is). Every bad value is reported at once."""
+    changes, errors = {}, {}
+    for name, (column, read) in PROPERTIES.items():
+        if values.get(name) is None:
+            continue
+        try:
+            new = read(str(values[name]).strip())
+        except InvalidCase as exc:
+            errors.update(exc.errors)
+            continue
+        if getattr(case, column) != new:
+            changes[column] = new
+    if errors:
+        raise InvalidCase(errors)
+    return changes, changes.pop("status", None)
+
+
+def work_case(case, actor, expected_version, *, values=None, message=None):
+    """One submit of the case page (or one macro): a message and property changes, all or nothing.
+
+    `values` are posted property values (see property_changes); `message` is (body, internal, files)
+    or None. The version is checked once, before anything changes; the message goes first so that
+    an empty text or a refused file changes nothing. Returns (new message or None, changed names).
+    """
+    _check_version(case, expected_version)
+    changes, status = property_changes(case, values or {})
+    added = None
+    if message is not None:
+        body, internal, files = message
+        added = case_services.add_message(case, actor, body, internal=internal, files=files)
+    if changes:
+        case_services.update_case(case, actor, **changes)
+    if status:
+        case_services.change_status(case, actor, status)
+    return added, sorted(changes) + (["status"] if status else [])
+
 
 # ---------------------------------------------------------------- merge
 
@@ -178,8 +263,13 @@ class Snapshot:
     event_id: int
 
 
-def snapshot(case):
-    last_message = db.session.scalar(select(func.max(Message.id)).where(Message.case_id == case.id)) or 0
+def snapshot(case, shown_messages=None):
+    """The snapshot of the case as a page shows it. `shown_messages`: every message of the case, when
+    the page has loaded them all anyway (the staff case page), which spares asking for the last id."""
+    if shown_messages is not None:
+        last_message = max((m.id for m in shown_messages), default=0)
+    else:
+        last_message = db.session.scalar(select(func.max(Message.id)).where(Message.case_id == case.id)) or 0
     last_event = db.session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.case_id == case.id)) or 0
     return Snapshot(case.version, last_message, last_event)
 

@@ -35,12 +35,39 @@ class VersionedForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
 
 
-class ReplyForm(VersionedForm):
-    body = TextAreaField("Message (Markdown)", validators=[DataRequired(message="Write a message."),
-                                                           Length(max=50000)])
+
+
+class ComposerForm(VersionedForm):
+    """The one composer of the staff case page: a public reply or an internal note, and the case's
+    properties (saved with the message or on their own), checked against one version."""
+
+    body = TextAreaField("Message (Markdown)", validators=[Length(max=50000)])
     files = MultipleFileField("Attach files (optional)")
     seen_message = HiddenField(default="0")
     seen_event = HiddenField(default="0")
+    then_status = SelectField("Status after sending", choices=[(s, STATUS_LABELS[s]) for s in STATUSES if s != "new"],
+                              default="waiting")
+    assignee = SelectField("Assignee", coerce=str, validate_choice=False)
+    queue = SelectField("Queue", coerce=str, validate_choice=False)
+    # The service checks these (askiso/staff/casework.property_changes); one that is not posted stays.
+    status = SelectField("Status", choices=[(s, STATUS_LABELS[s]) for s in STATUSES], validate_choice=False)
+    priority = SelectField("Priority", choices=[(p, p.title()) for p in PRIORITIES], validate_choice=False)
+    topic = SelectField("Topic", coerce=str, validate_choice=False)
+
+    # "reply" or "note": posted as the un-prefixed `kind` (the name the two old forms used).
+    kind = "reply"
+
+    @property
+    def is_note(self):
+        return self.kind == "note"
+
+    def properties(self, formdata):
+        """The posted property values by name (assignee, queue, status, priority, topic)."""
+        names = ("assignee", "queue", "status", "priority", "topic")
+        return {name: self[name].data for name in names if self[name].name in formdata}
+
+
+ReplyForm = ComposerForm  # the name the composer had when replies and notes were two forms
 
 
 class AssignForm(VersionedForm):
@@ -166,3 +193,24 @@ class ServiceLevelForm(FlaskForm):
                                  validators=[DataRequired(), NumberRange(min=1, max=89)])
 
 
+
+
+# ---------------------------------------------------------------- macros
+
+
+class MacroForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(message="Give the macro a name."), Length(max=80)],
+                       filters=[_strip])
+    body = TextAreaField("Text (optional; Markdown; placeholders {participant_name}, {case_number}, "
+                         "{requester_first_name})", validators=[Optional(), Length(max=20000)],
+                         render_kw={"rows": 6})
+    is_internal = BooleanField("Send the text as an internal note (staff only) instead of a public reply")
+    status = SelectField("Status", choices=[("", "Leave as it is")] + [(s, STATUS_LABELS[s]) for s in STATUSES
+                                                                       if s != "new"])
+    priority = SelectField("Priority", choices=[("", "Leave as it is")] + [(p, p.title()) for p in PRIORITIES])
+    queue_id = SelectField("Queue", coerce=str, validate_choice=False)
+    assign_to = SelectField("Assignee", choices=[("", "Leave as it is"), ("me", "The person applying it"),
+                                                 ("nobody", "Unassign"), ("user", "The staff member below")])
+    assignee_id = SelectField("Staff member (when assigning to one)", coerce=str, validate_choice=False)
+    is_shared = BooleanField("Shared with all staff (admins only)")
+    is_active = BooleanField("Active", default=True)

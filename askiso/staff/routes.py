@@ -3,7 +3,7 @@
 Endpoints used elsewhere: staff.home, staff.cases, staff.case, staff.reports.
 """
 
-from askiso.staff import views_admin, views_case, views_cases, views_reports  # noqa: F401  (register routes)
+from askiso.staff import views_admin, views_case, views_cases, views_macros, views_reports  # noqa: F401  (routes)
 from askiso.staff.blueprint import bp
 
 __all__ = ["bp"]

@@ -2,21 +2,31 @@
 
 import functools
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from askiso.cases import catalog
 from askiso.cases.models import Case, CaseContact, Message
-from askiso.cases.services import CaseError, IncomingFile, InvalidCase, StaleCase, add_message
+from askiso.cases.services import CaseError, IncomingFile, InvalidCase, StaleCase
 from askiso.core.access import staff_required
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.staff import casework, services, sla
+from askiso.staff import presence as case_presence
 from askiso.staff.blueprint import bp
-from askiso.staff.forms import AssignForm, MergeForm, PriorityForm, ReplyForm, StatusForm, TransferForm
+from askiso.staff.forms import AssignForm, ComposerForm, MergeForm, PriorityForm, StatusForm, TransferForm
 from askiso.staff.history import case_history
-from askiso.visibility import get_case_or_404, visible_attachments, visible_cases, visible_messages
+from askiso.staff.macros import summary as macro_summary
+from askiso.staff.macros import usable_macro, usable_macros
+from askiso.visibility import (
+    can_see_internal,
+    get_case_or_404,
+    visible_attachments,
+    visible_cases,
+    visible_messages,
+)
 
 
 @functools.cache
@@ -30,52 +40,80 @@ def _int(value):
     return int(value) if str(value or "").isdigit() else 0
 
 
-def _reply_forms(case, snap, reply=None, note=None):
-    """The reply and note forms, stamped with what this page shows."""
-    forms = {"reply": reply or ReplyForm(prefix="reply", formdata=None),
-             "note": note or ReplyForm(prefix="note", formdata=None)}
-    for form in forms.values():
-        form.version.data = snap.version
-        form.seen_message.data = snap.message_id
-        form.seen_event.data = snap.event_id
-    return forms
+def composer_form(case, formdata=None, kind="reply"):
+    """The composer, with the property choices, showing the case as it is (or what was posted)."""
+    form = ComposerForm(prefix="reply", formdata=formdata)
+    shown = {
+        "assignee": str(case.assignee_id or ""),
+        "queue": str(case.queue_id),
+        "status": case.status,
+        "priority": case.priority,
+        "topic": str(case.topic_id or ""),
+        "then_status": "waiting",
+    }
+    for name, value in shown.items():
+        # A property not posted (a fresh page, an old link or client) shows the case as it is.
+        if formdata is None or form[name].name not in formdata:
+            form[name].data = value
+    form.kind = "note" if kind == "note" else "reply"
+    form.assignee.choices = [("", "Unassigned")] + [(str(u.id), u.name) for u in services.staff_members()]
+    form.queue.choices = [(str(q.id), q.name) for q in services.active_queues()]
+    form.topic.choices = [("", "No topic")] + [(str(t.id), t.name) for t in catalog.active_topics()]
+    return form
 
 
-def _action_forms(case):
-    assign = AssignForm(formdata=None, assignee=str(case.assignee_id or ""))
-    assign.assignee.choices = [("", "Unassigned")] + [(str(u.id), u.name) for u in services.staff_members()]
-    transfer = TransferForm(formdata=None, queue=str(case.queue_id))
-    transfer.queue.choices = [(str(q.id), q.name) for q in services.active_queues()]
+def _stamp(form, snap):
+    form.version.data = snap.version
+    form.seen_message.data = snap.message_id
+    form.seen_event.data = snap.event_id
+    return form
+
+
+def _merge_form(case, viewer):
     merge = MergeForm(formdata=None)
     merge.target.choices = [("", "Choose a case")] + [
-        (c.number, f"{c.number} — {c.subject} ({c.status_label})")
-        for c in casework.merge_candidates(case, current_user)
+        (c.number, f"{c.number} — {c.subject} ({c.status_label})") for c in casework.merge_candidates(case, viewer)
     ]
-    forms = {"assign": assign, "transfer": transfer, "merge": merge,
-             "status": StatusForm(formdata=None, status=case.status), "priority": PriorityForm(formdata=None,
-                                                                                               priority=case.priority)}
-    for form in forms.values():
-        form.version.data = case.version
-    return forms
+    merge.version.data = case.version
+    return merge
 
 
-def _render_case(case, status=200, reply=None, note=None, collision=None):
-    snap = casework.snapshot(case)
-    messages = db.session.scalars(visible_messages(current_user, case).options(selectinload(Message.author))).all()
-    files = db.session.scalars(visible_attachments(current_user, case)).all()
-    forms = _reply_forms(case, snap, reply, note)
+def _canned_into(form, case):
+    """The Insert button without JavaScript: the page again, the chosen text after what was typed."""
+    typed = (form.body.data or "").rstrip()
+    text = services.canned_text(case, request.args.get("canned"))
+    form.body.data = (typed + "\n\n" + text).strip() if text else typed
+    if text is None:
+        flash("That canned response is not available for this case.", "warning")
+
+
+def _render_case(case, status=200, composer=None, collision=None):
+    viewer = current_user._get_current_object()  # read through the proxy once, not at every check
+    # The authors in the same statement: a second round trip for a handful of people costs more.
+    messages = db.session.scalars(visible_messages(viewer, case).options(joinedload(Message.author))).all()
+    # Staff see every message of the case, so the last one shown is the case's last one.
+    snap = casework.snapshot(case, messages if can_see_internal(viewer) else None)
+    files = db.session.scalars(visible_attachments(viewer, case)).all()
+    if composer is None and request.method == "GET" and request.args.get("canned"):
+        composer = composer_form(case, request.args, request.args.get("kind"))
+        _canned_into(composer, case)
+    composer = _stamp(composer or composer_form(case), snap)
     canned = services.canned_for(case)
-    canned_texts = {c.id: services.fill_placeholders(c.body, case) for c in canned}
-    if reply is None and request.method == "GET" and request.args.get("canned"):
-        typed = (request.args.get("reply-body") or "").rstrip()
-        text = services.canned_text(case, request.args.get("canned"))
-        forms["reply"].body.data = (typed + "\n\n" + text).strip() if text else typed
-        if text is None:
-            flash("That canned response is not available for this case.", "warning")
+    macros = usable_macros(viewer)
     return render_template(
-        "staff/case.html", case=case, messages=messages, submission_files=[f for f in files if f.message_id is None],
-        files_by_message=_group(files), forms=forms, actions=_action_forms(case), canned=canned,
-        canned_texts=canned_texts, collision=collision, now=utcnow(), paused_minutes=sla.paused_minutes(case),
+        "staff/case.html",
+        case=case,
+        messages=messages,
+        submission_files=[f for f in files if f.message_id is None],
+        files_by_message=_group(files),
+        composer=composer,
+        canned=canned,
+        canned_texts={c.id: services.fill_placeholders(c.body, case) for c in canned},
+        macros=macros,
+        macro_summaries={m.id: macro_summary(m) for m in macros},
+        collision=collision,
+        now=utcnow(),
+        paused_minutes=sla.paused_minutes(case),
     ), status
 
 
@@ -91,7 +129,7 @@ def _group(files):
 @staff_required
 def case(number):
     """The staff case page: the whole conversation, internal notes included."""
-    return _render_case(get_case_or_404(number, current_user, *_page_loads()))
+    return _render_case(get_case_or_404(number, current_user._get_current_object(), *_page_loads()))
 
 
 def _incoming_files(field_name):
@@ -101,30 +139,119 @@ def _incoming_files(field_name):
 @bp.route("/cases/<number>/reply", methods=["POST"])
 @staff_required
 def reply(number):
-    """A public reply (emailed) or, with ?internal=1 in the form, an internal note."""
+    """The composer's one submit: a public reply or internal note, the properties, or both, or a macro."""
     case = get_case_or_404(number, current_user, *_page_loads())
-    internal = request.form.get("kind") == "note"
-    prefix = "note" if internal else "reply"
-    form = ReplyForm(prefix=prefix)
-    others = {"note": form} if internal else {"reply": form}
-    if not form.validate_on_submit():
-        return _render_case(case, 400, **others)
+    form = composer_form(case, request.form, request.form.get("kind"))
+    submit = _Submit.read(case, form)
+    if not form.validate_on_submit() or not submit.check(form):
+        return _render_case(case, 400, composer=form)
     seen = casework.Snapshot(_int(form.version.data), _int(form.seen_message.data), _int(form.seen_event.data))
     if seen.version != case.version and request.form.get("force") != "1":
-        new_messages, new_events = casework.changes_since(case, current_user, seen)
-        collision = {"kind": prefix, "messages": new_messages, "events": new_events,
-                     "had_files": bool(_incoming_files(f"{prefix}-files"))}
-        return _render_case(case, 409, collision=collision, **others)
+        return _collision(case, form, seen)
     try:
-        message = add_message(case, current_user, form.body.data, internal=internal,
-                              files=_incoming_files(f"{prefix}-files"))
+        message, changed = casework.work_case(
+            case, current_user, case.version, values=submit.values, message=submit.message
+        )
+    except StaleCase:
+        db.session.rollback()
+        return _collision(case, form, seen)
     except InvalidCase as exc:
-        for name, text in exc.errors.items():
-            (form.files if name == "files" else form.body).errors = [text]
-        return _render_case(case, 400, **others)
+        db.session.rollback()
+        submit.show_errors(form, exc.errors)
+        return _render_case(case, 400, composer=form)
+    except CaseError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_case(case, 400, composer=form)
     db.session.commit()
-    flash("Internal note saved (staff only)." if internal else "Reply sent to the participant.", "success")
-    return redirect(url_for("staff.case", number=case.number, _anchor=f"message-{message.id}"))
+    flash(submit.done_text(message, changed), "success" if message or changed else "info")
+    if message is None and (form.body.data or "").strip():
+        # Properties saved on their own while a text was typed: keep the text, on a fresh page.
+        kept = composer_form(case, kind=form.kind)
+        kept.body.data = form.body.data
+        return _render_case(case, 200, composer=kept)
+    anchor = f"message-{message.id}" if message else None
+    target = url_for("staff.case", number=case.number, _anchor=anchor)
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        # The upload-progress submit (staff.js): it goes to the page itself, so the flash is kept for it.
+        return jsonify(location=target)
+    return redirect(target)
+
+
+def _collision(case, form, seen):
+    new_messages, new_events = casework.changes_since(case, current_user, seen)
+    collision = {
+        "kind": form.kind,
+        "messages": new_messages,
+        "events": new_events,
+        "had_files": bool(_incoming_files("reply-files")),
+        "action": request.form.get("action", "send"),
+        "macro": request.form.get("macro", ""),
+    }
+    return _render_case(case, 409, composer=form, collision=collision)
+
+
+class _Submit:
+    """What one press of the composer asks for: which button (send, send_status, save or a macro),
+    the message (body, internal, files) if any, and the property values to apply."""
+
+    def __init__(self, action, macro, values, message):
+        self.action, self.macro, self.values, self.message = action, macro, values, message
+
+    @classmethod
+    def read(cls, case, form):
+        macro_id = request.form.get("macro")
+        macro = usable_macro(current_user, macro_id) if macro_id else None
+        action = "macro" if macro_id else request.form.get("action", "send")
+        values = form.properties(request.form)
+        body, internal = (form.body.data or "").strip(), form.is_note
+        if action == "send_status":
+            values["status"] = form.then_status.data
+        if macro is not None:
+            values.update(macro.property_values(current_user))
+            if macro.body:
+                body = (body + "\n\n" + services.fill_placeholders(macro.body, case)).strip()
+                internal = macro.is_internal
+        sends = action in ("send", "send_status") or (action == "macro" and body)
+        message = (body, internal, _incoming_files("reply-files")) if sends else None
+        return cls(action, macro if macro_id else False, values, message)
+
+    def check(self, form):
+        if self.macro is None:
+            flash("That macro is not available to you.", "error")
+            return False
+        if self.message is not None and not self.message[0]:
+            form.body.errors = ["Write a message. To change only the properties, use Save properties."]
+            return False
+        return True
+
+    def show_errors(self, form, errors):
+        for name, text in errors.items():
+            if name == "status" and self.action == "send_status":
+                name = "then_status"
+            field = form[name] if name in form else form.body
+            field.errors = [*field.errors, text] if isinstance(field.errors, list) else [text]
+
+    def done_text(self, message, changed):
+        parts = []
+        if message is not None:
+            parts.append(
+                "Internal note saved (staff only)." if message.is_internal else "Reply sent to the participant."
+            )
+        if changed:
+            parts.append("Saved: " + ", ".join(_CHANGED_WORDS.get(n, n) for n in changed) + ".")
+        if self.macro:
+            parts.insert(0, f"Macro “{self.macro.name}” applied.")
+        return " ".join(parts) or "Nothing to change: the properties are as they were."
+
+
+_CHANGED_WORDS = {
+    "assignee_id": "assignee",
+    "queue_id": "queue",
+    "topic_id": "topic",
+    "priority": "priority",
+    "status": "status",
+}
 
 
 def _apply(number, form_class, action, success):
@@ -141,8 +268,11 @@ def _apply(number, form_class, action, success):
         action(case, form)
     except StaleCase:
         db.session.rollback()
-        flash("This case changed since you opened it, so nothing was changed. Review the latest version "
-              "below and try again.", "warning")
+        flash(
+            "This case changed since you opened it, so nothing was changed. Review the latest version "
+            "below and try again.",
+            "warning",
+        )
         return redirect(url_for("staff.case", number=number))
     except InvalidCase as exc:
         flash(" ".join(exc.errors.values()), "error")
@@ -158,46 +288,68 @@ def _apply(number, form_class, action, success):
 @bp.route("/cases/<number>/take", methods=["POST"])
 @staff_required
 def take(number):
-    return _apply(number, AssignForm, lambda c, f: services.take(c, current_user, f.version.data),
-                  "The case is assigned to you.")
+    return _apply(
+        number, AssignForm, lambda c, f: services.take(c, current_user, f.version.data), "The case is assigned to you."
+    )
 
 
 @bp.route("/cases/<number>/assign", methods=["POST"])
 @staff_required
 def assign(number):
-    return _apply(number, AssignForm,
-                  lambda c, f: services.assign(c, current_user, f.assignee.data or None, f.version.data),
-                  "Assignee changed.")
+    return _apply(
+        number,
+        AssignForm,
+        lambda c, f: services.assign(c, current_user, f.assignee.data or None, f.version.data),
+        "Assignee changed.",
+    )
 
 
 @bp.route("/cases/<number>/transfer", methods=["POST"])
 @staff_required
 def transfer(number):
-    return _apply(number, TransferForm, lambda c, f: services.transfer(c, current_user, f.queue.data, f.version.data),
-                  "Case moved to another queue.")
+    return _apply(
+        number,
+        TransferForm,
+        lambda c, f: services.transfer(c, current_user, f.queue.data, f.version.data),
+        "Case moved to another queue.",
+    )
 
 
 @bp.route("/cases/<number>/status", methods=["POST"])
 @staff_required
 def status(number):
-    return _apply(number, StatusForm,
-                  lambda c, f: services.set_status(c, current_user, f.status.data, f.reason.data or None,
-                                                   f.version.data),
-                  "Status changed.")
+    return _apply(
+        number,
+        StatusForm,
+        lambda c, f: services.set_status(c, current_user, f.status.data, f.reason.data or None, f.version.data),
+        "Status changed.",
+    )
 
 
 @bp.route("/cases/<number>/priority", methods=["POST"])
 @staff_required
 def priority(number):
-    return _apply(number, PriorityForm,
-                  lambda c, f: services.set_priority(c, current_user, f.priority.data, f.version.data),
-                  "Priority changed.")
+    return _apply(
+        number,
+        PriorityForm,
+        lambda c, f: services.set_priority(c, current_user, f.priority.data, f.version.data),
+        "Priority changed.",
+    )
+
+
+@bp.route("/cases/<number>/merge", methods=["GET"])
+@staff_required
+def merge_page(number):
+    """Choosing the case to merge this duplicate into (behind the case page's More actions menu)."""
+    case = get_case_or_404(number, current_user)
+    return render_template("staff/merge.html", case=case, merge=_merge_form(case, current_user))
 
 
 @bp.route("/cases/<number>/merge", methods=["POST"])
 @staff_required
 def merge(number):
     """Merge this duplicate into another case of the same participant."""
+
     def do_merge(duplicate, form):
         target = db.session.scalar(visible_cases(current_user).where(Case.number == (form.target.data or "")))
         casework.merge_case(duplicate, target, current_user, form.version.data)
@@ -218,3 +370,18 @@ def history(number):
     merged_from = db.session.scalars(select(Case).where(Case.merged_into_id == case.id)).all()
     return render_template("staff/history.html", case=case, entries=case_history(case, current_user),
                            merged_from=merged_from)
+
+
+@bp.route("/cases/<number>/presence", methods=["POST"])
+@staff_required
+def presence(number):
+    """An open case page reports (viewing, typing or leaving) and learns who else is on the case."""
+    case = get_case_or_404(number, current_user)
+    report = request.get_json(silent=True) or {}
+    if report.get("leaving"):
+        case_presence.leave(case, current_user)
+    else:
+        case_presence.report(case, current_user, typing=bool(report.get("typing")))
+    others = case_presence.others(case, current_user)
+    db.session.commit()
+    return jsonify(others=others, every=case_presence.REPORT_EVERY_SECONDS)

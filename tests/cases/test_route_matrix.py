@@ -35,6 +35,7 @@ OTHER_ARGUMENTS = {
     "type_id": "admin screens (staff only): tests/staff/test_admin.py",
     "user_id": "admin screens (staff only): tests/staff/test_admin.py",
     "view_id": "a person's own saved views: tests/staff/test_list.py",
+    "macro_id": "shared (admins) and a person's own macros (staff only): tests/staff/test_macros.py",
     "name": "report charts (staff only) and captured dev mail: tests/staff/test_reports.py, tests/mail",
     "filename": "static files",
     "obligation_id": "obligations (staff only): tests/obligations/test_staff_pages.py",

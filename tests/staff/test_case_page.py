@@ -12,12 +12,13 @@ from tests.staff.helpers import hidden, new_case, outbox, pdf_file, queue, staff
 
 
 def _reply_data(html, body, kind="reply", **extra):
+    """What the composer posts (one form: `kind` switches between public reply and internal note)."""
     data = {
         "kind": kind,
-        f"{kind}-body": body,
-        f"{kind}-version": hidden(html, f"{kind}-version"),
-        f"{kind}-seen_message": hidden(html, f"{kind}-seen_message"),
-        f"{kind}-seen_event": hidden(html, f"{kind}-seen_event"),
+        "reply-body": body,
+        "reply-version": hidden(html, "reply-version"),
+        "reply-seen_message": hidden(html, "reply-seen_message"),
+        "reply-seen_event": hidden(html, "reply-seen_event"),
     }
     data.update(extra)
     return data
@@ -41,7 +42,7 @@ def test_public_reply_and_internal_note_through_the_page(app, people, client_for
     html = client.get(f"/staff/cases/{case.number}").get_data(as_text=True)
     note = client.post(f"/staff/cases/{case.number}/reply",
                        data=_reply_data(html, "Internal: check the **meter** data", kind="note",
-                                        **{"note-files": (io.BytesIO(pdf_file().stream.read()), "meter.pdf")}),
+                                        **{"reply-files": (io.BytesIO(pdf_file().stream.read()), "meter.pdf")}),
                        content_type="multipart/form-data")
     assert note.status_code == 302
     assert len(outbox()) == before  # an internal note sends nothing
@@ -192,3 +193,15 @@ def test_merge_across_participants_is_refused(app, people, client_for):
     db.session.expire_all()
     assert db.session.get(Case, a.id).merged_into_id is None
     assert db.session.scalar(select(Message).where(Message.case_id == b.id)) is None
+
+
+def test_merge_is_behind_the_more_actions_menu(app, people, client_for):
+    target = new_case(people.alpha_user, people.alpha, subject="Original")
+    duplicate = new_case(people.alpha_user, people.alpha, subject="Duplicate")
+    client = client_for(people.agent)
+    page = client.get(f"/staff/cases/{duplicate.number}").get_data(as_text=True)
+    assert "<summary>More actions</summary>" in page and f"/staff/cases/{duplicate.number}/merge" in page
+    assert 'name="target"' not in page
+    chooser = client.get(f"/staff/cases/{duplicate.number}/merge").get_data(as_text=True)
+    assert f"{target.number} — Original" in chooser
+    assert client_for(people.beta_user).get(f"/staff/cases/{duplicate.number}/merge").status_code == 404
