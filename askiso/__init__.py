@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "askiso.ops.routes",
     "askiso.obligations.routes",
     "askiso.receipts.routes",
+    "askiso.articles.routes",
 )
 
 # Modules that connect receivers to the case signals (askiso/cases/signals.py).
@@ -49,6 +50,7 @@ CLI_GROUPS = (
     "askiso.ops.cli",
     "askiso.obligations.cli",
     "askiso.receipts.cli",
+    "askiso.articles.cli",
 )
 
 
