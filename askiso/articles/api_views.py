@@ -12,8 +12,10 @@ from askiso.articles.search import search_articles
 
 
 class ArticleQuerySchema(StrictSchema):
-    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Words to search for; "
-                      "without it, every article you may read, by title."})
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "Words to search for; without it, every article you may read, by title."},
+    )
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
@@ -24,8 +26,9 @@ class ArticleSchema(Schema):
     body = fields.String(required=True, metadata={"description": "Markdown"})
     topic = fields.String(required=True, allow_none=True, attribute="topic_key", metadata={"description": "Its key"})
     audience = fields.String(required=True, validate=validate.OneOf(AUDIENCES))
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES),
-                           metadata={"description": "Drafts are listed to staff only"})
+    status = fields.String(
+        required=True, validate=validate.OneOf(STATUSES), metadata={"description": "Drafts are listed to staff only"}
+    )
     url = fields.String(required=True, metadata={"description": "The article's page"})
     updated_at = UtcDateTime(required=True)
 
@@ -36,9 +39,14 @@ class ArticleListSchema(Schema):
 
 def _item(article):
     return {
-        "slug": article.slug, "title": article.title, "summary": article.summary, "body": article.body,
-        "topic_key": article.topic.key if article.topic else None, "audience": article.audience,
-        "status": article.status, "url": url_for("articles.show", slug=article.slug, _external=True),
+        "slug": article.slug,
+        "title": article.title,
+        "summary": article.summary,
+        "body": article.body,
+        "topic_key": article.topic.key if article.topic else None,
+        "audience": article.audience,
+        "status": article.status,
+        "url": url_for("articles.show", slug=article.slug, _external=True),
         "updated_at": article.updated_at,
     }
 

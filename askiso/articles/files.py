@@ -20,8 +20,13 @@ def add_file(article, uploader, incoming):
     name, content_type = check_upload(incoming.filename, head)
     stored_name, sha256, size = storage().save(incoming.stream, current_app.config["MAX_FILE_BYTES"])
     row = ArticleFile(
-        article_id=article.id, uploaded_by_id=uploader.id, filename=name, stored_name=stored_name,
-        sha256=sha256, size=size, content_type=content_type,
+        article_id=article.id,
+        uploaded_by_id=uploader.id,
+        filename=name,
+        stored_name=stored_name,
+        sha256=sha256,
+        size=size,
+        content_type=content_type,
     )
     db.session.add(row)
     db.session.flush()

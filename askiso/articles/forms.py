@@ -13,16 +13,18 @@ def _strip(value):
 
 
 class ArticleForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(message="Enter a title."), Length(max=200)],
-                        filters=[_strip])
-    summary = StringField("Summary (shown in lists and suggestions)", validators=[Optional(), Length(max=500)],
-                          filters=[_strip])
+    title = StringField("Title", validators=[DataRequired(message="Enter a title."), Length(max=200)], filters=[_strip])
+    summary = StringField(
+        "Summary (shown in lists and suggestions)", validators=[Optional(), Length(max=500)], filters=[_strip]
+    )
     topic_id = SelectField("Topic", coerce=int)
     audience = SelectField("Who may read it", choices=[(a, AUDIENCE_LABELS[a]) for a in AUDIENCES])
-    body = TextAreaField("Text (Markdown)", validators=[DataRequired(message="Enter the text."), Length(max=50000)],
-                         render_kw={"rows": 16})
-    note = StringField("What you changed (for the history)", validators=[Optional(), Length(max=300)],
-                       filters=[_strip])
+    body = TextAreaField(
+        "Text (Markdown)",
+        validators=[DataRequired(message="Enter the text."), Length(max=50000)],
+        render_kw={"rows": 16},
+    )
+    note = StringField("What you changed (for the history)", validators=[Optional(), Length(max=300)], filters=[_strip])
 
 
 class FileForm(FlaskForm):

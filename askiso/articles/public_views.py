@@ -33,13 +33,23 @@ def index():
     topics = _topics()
     topic = next((t for t in topics if t.key == request.args.get("topic")), None)
     articles = search_articles(current_user, q, limit=LIST_LIMIT, topic_id=topic.id if topic else None)
+    return render_template(
+        "articles/index.html",
+        q=q,
+        topics=topics,
+        topic=topic,
+        articles=articles,
+        groups=_by_topic(topics, articles),
+    )
+
+
+def _by_topic(topics, articles):
+    """[(Topic or None, [Article])] in the topics' order; articles without a topic last."""
     groups = {}
     for article in articles:
         groups.setdefault(article.topic_id, []).append(article)
-    return render_template(
-        "articles/index.html", q=q, topics=topics, topic=topic, articles=articles,
-        groups=[(t, groups[t.id]) for t in topics if t.id in groups] + ([(None, groups[None])] if None in groups else []),
-    )
+    ordered = [(t, groups[t.id]) for t in topics if t.id in groups]
+    return ordered + ([(None, groups[None])] if None in groups else [])
 
 
 @bp.route("/help/articles/<slug>")
@@ -48,7 +58,10 @@ def show(slug):
     """One article; 404 when it does not exist or the visitor may not read it."""
     article = get_article_or_404(slug, current_user, selectinload(Article.topic))
     return render_template(
-        "articles/show.html", article=article, body=render_article(article.body), form=ButtonForm(),
+        "articles/show.html",
+        article=article,
+        body=render_article(article.body),
+        form=ButtonForm(),
         answered=request.args.get("answered") == "1",
     )
 

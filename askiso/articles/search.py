@@ -128,8 +128,12 @@ def _documents():
     )
     for article_id, title, summary, body, status, audience in rows:
         yield {
-            "article_id": str(article_id), "title": title, "summary": summary or "",
-            "body": plain_text(body), "status": status, "audience": audience,
+            "article_id": str(article_id),
+            "title": title,
+            "summary": summary or "",
+            "body": plain_text(body),
+            "status": status,
+            "audience": audience,
         }
 
 

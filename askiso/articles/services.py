@@ -41,13 +41,19 @@ def _unique_slug(base):
 
 
 def _revise(article, author, changed, note=""):
-    last = db.session.scalar(
-        select(func.max(ArticleRevision.number)).where(ArticleRevision.article_id == article.id)
-    )
+    last = db.session.scalar(select(func.max(ArticleRevision.number)).where(ArticleRevision.article_id == article.id))
     revision = ArticleRevision(
-        article_id=article.id, number=(last or 0) + 1, author_id=author.id if author else None,
-        title=article.title, summary=article.summary, body=article.body, topic_id=article.topic_id,
-        audience=article.audience, status=article.status, changed=list(changed), note=note[:300],
+        article_id=article.id,
+        number=(last or 0) + 1,
+        author_id=author.id if author else None,
+        title=article.title,
+        summary=article.summary,
+        body=article.body,
+        topic_id=article.topic_id,
+        audience=article.audience,
+        status=article.status,
+        changed=list(changed),
+        note=note[:300],
     )
     db.session.add(revision)
     return revision
@@ -60,8 +66,14 @@ def create_article(author, *, title, body, summary="", topic_id=None, audience="
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {AUDIENCES}")
     article = Article(
-        slug=_unique_slug(slugify(title)), title=title.strip(), summary=(summary or "").strip(),
-        body=body or "", topic_id=topic_id, audience=audience, status="draft", created_by_id=author.id,
+        slug=_unique_slug(slugify(title)),
+        title=title.strip(),
+        summary=(summary or "").strip(),
+        body=body or "",
+        topic_id=topic_id,
+        audience=audience,
+        status="draft",
+        created_by_id=author.id,
     )
     db.session.add(article)
     db.session.flush()
@@ -122,7 +134,8 @@ def record_deflection(article, user, source):
     if source not in DEFLECTION_SOURCES:
         source = "article"
     deflection = Deflection(
-        article_id=article.id, user_id=user.id if user is not None and user.is_authenticated else None,
+        article_id=article.id,
+        user_id=user.id if user is not None and user.is_authenticated else None,
         source=source,
     )
     db.session.add(deflection)

@@ -47,8 +47,11 @@ def _form(article=None):
 
 def _values(form):
     return {
-        "title": form.title.data, "summary": form.summary.data or "", "body": form.body.data,
-        "topic_id": form.topic_id.data or None, "audience": form.audience.data,
+        "title": form.title.data,
+        "summary": form.summary.data or "",
+        "body": form.body.data,
+        "topic_id": form.topic_id.data or None,
+        "audience": form.audience.data,
     }
 
 
@@ -60,8 +63,11 @@ def staff_list():
     articles = search_articles(current_user, q, limit=500)
     now = utcnow()
     return render_template(
-        "articles/staff_list.html", articles=articles, q=q,
-        deflections=deflections_by_article(now - RECENT, now), total=count_deflections(now - RECENT, now),
+        "articles/staff_list.html",
+        articles=articles,
+        q=q,
+        deflections=deflections_by_article(now - RECENT, now),
+        total=count_deflections(now - RECENT, now),
     )
 
 
@@ -86,12 +92,17 @@ def staff_show(slug):
     now = utcnow()
     files = files_of(article)
     return render_template(
-        "articles/staff_show.html", article=article, body=render_article(article.body),
-        revisions=revisions_of(article), files=[(f, markdown_for(article, f)) for f in files],
+        "articles/staff_show.html",
+        article=article,
+        body=render_article(article.body),
+        revisions=revisions_of(article),
+        files=[(f, markdown_for(article, f)) for f in files],
         recent=count_deflections(now - RECENT, now, article_id=article.id),
         ever=count_deflections(article.created_at, now + timedelta(seconds=1), article_id=article.id),
-        button=ButtonForm(), file_form=FileForm(formdata=None),
-        may_edit=can_edit(current_user, article), may_publish=can_publish(current_user),
+        button=ButtonForm(),
+        file_form=FileForm(formdata=None),
+        may_edit=can_edit(current_user, article),
+        may_publish=can_publish(current_user),
     )
 
 

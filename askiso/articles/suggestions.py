@@ -41,7 +41,9 @@ def _similar_cases(viewer, words):
         return []
     return [
         {
-            "number": r.case.number, "subject": r.case.subject, "status": r.case.status,
+            "number": r.case.number,
+            "subject": r.case.subject,
+            "status": r.case.status,
             "url": url_for("cases.view", number=r.case.number),
         }
         for r in page.results[:MAX_CASES]

@@ -11,7 +11,8 @@ from askiso.extensions import db
 @bp.app_template_global("article_link_choices")
 def article_link_choices():
     """(title, slug) of articles an agent may link into a public reply, by title (one statement)."""
-    return db.session.execute(select(Article.title, Article.slug).where(linkable_clause()).order_by(Article.title)).all()
+    stmt = select(Article.title, Article.slug).where(linkable_clause()).order_by(Article.title)
+    return db.session.execute(stmt).all()
 
 
 @bp.app_template_global("help_article_topics")

@@ -25,12 +25,13 @@ def shelf(people):
     sup = people.supervisor
     return SimpleNamespace(
         public=make_article(sup, "Zephyr turbines for everyone", "Public zephyr turbine advice."),
-        members=make_article(sup, "Zephyr turbines for participants", "Participant zephyr turbine advice.",
-                             audience="participants"),
-        staff=make_article(sup, "Zephyr turbines staff procedure", "Secret staff zephyr turbine procedure.",
-                           audience="staff"),
-        draft=make_article(people.agent, "Zephyr turbines draft", "Unfinished zephyr turbine draft.",
-                           publish=False),
+        members=make_article(
+            sup, "Zephyr turbines for participants", "Participant zephyr turbine advice.", audience="participants"
+        ),
+        staff=make_article(
+            sup, "Zephyr turbines staff procedure", "Secret staff zephyr turbine procedure.", audience="staff"
+        ),
+        draft=make_article(people.agent, "Zephyr turbines draft", "Unfinished zephyr turbine draft.", publish=False),
     )
 
 

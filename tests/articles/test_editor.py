@@ -14,8 +14,14 @@ def _topic_id(key="data"):
 
 
 def _form(**overrides):
-    data = {"title": "Meter data upload", "summary": "How to upload meter data.", "topic_id": _topic_id(),
-            "audience": "participants", "body": "Upload **meter data** here.", "note": ""}
+    data = {
+        "title": "Meter data upload",
+        "summary": "How to upload meter data.",
+        "topic_id": _topic_id(),
+        "audience": "participants",
+        "body": "Upload **meter data** here.",
+        "note": "",
+    }
     data.update(overrides)
     return data
 
@@ -37,9 +43,10 @@ def test_an_agent_drafts_a_supervisor_publishes_and_history_names_them(app, peop
 
     # A published article is changed by a supervisor, not an agent.
     assert agent.post(f"/staff/articles/{article.slug}/edit", data=_form(title="Hijacked")).status_code == 403
-    response = supervisor.post(f"/staff/articles/{article.slug}/edit",
-                               data=_form(body="Upload meter data in the portal.", audience="everyone",
-                                          note="Public now"))
+    response = supervisor.post(
+        f"/staff/articles/{article.slug}/edit",
+        data=_form(body="Upload meter data in the portal.", audience="everyone", note="Public now"),
+    )
     assert response.status_code == 302
     revisions = db.session.scalars(
         select(ArticleRevision).where(ArticleRevision.article_id == article.id).order_by(ArticleRevision.number)
@@ -72,8 +79,10 @@ def test_a_title_of_new_does_not_shadow_the_new_article_page(app, people, client
 
 
 def test_bodies_are_sanitised_and_images_come_only_from_article_files(app, people, client_for):
-    body = ("<script>alert(1)</script> [x](javascript:alert(1)) ![ok](/help/articles/a/files/1/a.png) "
-            "![evil](https://evil.test/p.png)")
+    body = (
+        "<script>alert(1)</script> [x](javascript:alert(1)) ![ok](/help/articles/a/files/1/a.png) "
+        "![evil](https://evil.test/p.png)"
+    )
     client_for(people.supervisor).post("/staff/articles/new", data=_form(title="Sanitised", body=body))
     article = db.session.scalar(select(Article).where(Article.title == "Sanitised"))
     page = client_for(people.supervisor).get(f"/staff/articles/{article.slug}").get_data(as_text=True)
@@ -86,12 +95,20 @@ def test_uploading_an_image_shows_its_markdown_and_a_bad_file_is_refused_clearly
     client.post("/staff/articles/new", data=_form(title="With picture"))
     slug = db.session.scalar(select(Article.slug).where(Article.title == "With picture"))
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-    response = client.post(f"/staff/articles/{slug}/files", data={"file": (io.BytesIO(png), "chart.png")},
-                           content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        f"/staff/articles/{slug}/files",
+        data={"file": (io.BytesIO(png), "chart.png")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     page = response.get_data(as_text=True)
     assert "“chart.png” uploaded" in page and f"![chart.png](/help/articles/{slug}/files/" in page
-    response = client.post(f"/staff/articles/{slug}/files", data={"file": (io.BytesIO(b"<html>x"), "x.pdf")},
-                           content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        f"/staff/articles/{slug}/files",
+        data={"file": (io.BytesIO(b"<html>x"), "x.pdf")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "web page or script content" in response.get_data(as_text=True)
 
 
@@ -110,4 +127,4 @@ def test_the_staff_list_shows_drafts_and_the_composer_partial_links_articles(app
     case = make_case(people.alpha, people.alpha_user, "Help me")
     page = client.get(f"/staff/cases/{case.number}").get_data(as_text=True)
     assert 'data-article-insert-target="' in page and "enabling-iso-express-data-feeds" in page
-    assert "Agent draft" not in page.split('data-article-insert-target')[1].split("</select>")[0]
+    assert "Agent draft" not in page.split("data-article-insert-target")[1].split("</select>")[0]

@@ -7,15 +7,19 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from askiso import create_app
-from tests.core.conftest import empty_database_url  # noqa: F401  (a fixture: an empty database)
-
 from askiso.articles.models import Article, ArticleRevision
 from askiso.extensions import db
+from tests.core.conftest import empty_database_url  # noqa: F401  (a fixture: an empty database)
 
 SEEDED = {
-    "getting-access-to-ask-iso", "becoming-an-external-manager", "enabling-iso-express-data-feeds",
-    "registering-for-iso-express", "fcts-access", "eftr-registration-and-annual-certification",
-    "external-transactions-registration", "other-iso-systems",
+    "getting-access-to-ask-iso",
+    "becoming-an-external-manager",
+    "enabling-iso-express-data-feeds",
+    "registering-for-iso-express",
+    "fcts-access",
+    "eftr-registration-and-annual-certification",
+    "external-transactions-registration",
+    "other-iso-systems",
 }
 
 

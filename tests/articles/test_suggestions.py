@@ -31,7 +31,10 @@ def test_own_resolved_cases_are_suggested_but_never_another_companys(app, people
     make_case(people.alpha, people.alpha_user, "Quartzite meter still open", status="in_progress")
     theirs = make_case(people.beta, people.beta_user, "Quartzite meter beta question", status="resolved")
     process_queue()
-    numbers = lambda who: {c["number"] for c in client_for(who).get("/help/suggest?q=quartzite meter").get_json()["cases"]}  # noqa: E731
+
+    def numbers(who):
+        return {c["number"] for c in client_for(who).get("/help/suggest?q=quartzite meter").get_json()["cases"]}
+
     assert numbers(people.alpha_user) == {mine.number}
     assert numbers(people.beta_user) == {theirs.number}
     assert numbers(people.alpha_colleague) == set()  # same company, not on the case
@@ -43,8 +46,9 @@ def test_this_answered_my_question_records_a_deflection_and_counts(app, people, 
     client = client_for(people.alpha_user)
     client.get("/cases/new")
     article = db.session.scalar(select(Article).where(Article.slug == "enabling-iso-express-data-feeds"))
-    response = client.post(f"/help/articles/{article.slug}/answered", data={"source": "new_case"},
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        f"/help/articles/{article.slug}/answered", data={"source": "new_case"}, headers={"Accept": "application/json"}
+    )
     assert response.status_code == 200 and response.get_json() == {"recorded": True}
     anonymous = client_for(None).post(f"/help/articles/{article.slug}/answered", data={"source": "inquiry"})
     assert anonymous.status_code == 302
