@@ -24,7 +24,7 @@ import threading
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal, literal_column, select
 from sqlalchemy.orm import selectinload
 from whoosh import index, qparser
 from whoosh.analysis import StemmingAnalyzer
@@ -86,7 +86,8 @@ def _listing(viewer, limit, published_only, topic_id):
 
 def _vector():
     def part(column, weight):
-        return func.setweight(func.to_tsvector("english", func.coalesce(column, "")), weight)
+        # (setweight takes a "char": a literal, not a bound VARCHAR parameter)
+        return func.setweight(func.to_tsvector("english", func.coalesce(column, "")), literal_column(f"'{weight}'"))
 
     return part(Article.title, "A").op("||")(part(Article.summary, "B")).op("||")(part(Article.body, "C"))
 
