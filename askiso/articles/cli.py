@@ -22,7 +22,7 @@ def deflections(days):
 @articles_cli.command("reindex")
 def reindex():
     """Build the embedded (Whoosh) article index now (it also builds itself on first search)."""
-    from askiso.articles.search import current_index
+    from askiso.articles.whoosh_index import current_index
 
     with current_index().searcher() as searcher:
         click.echo(f"{searcher.doc_count()} articles indexed")
