@@ -49,6 +49,7 @@ def test_document_lists_every_operation(api_schema):
         "POST /cases/{number}/attachments",
         "GET /cases/{number}/attachments/{attachment_id}",
         "GET /obligations",
+        "GET /articles",
         "GET /cases/{number}/receipt",
         "POST /receipts/verify",
     }
