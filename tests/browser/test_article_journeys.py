@@ -42,7 +42,7 @@ def test_agent_links_an_article_into_a_reply(browser, people):
     page = browser.login(people.agent)
     page.goto(f"/staff/cases/{case.number}")
     page.get_by_label("Help article").select_option(label=DATA_FEEDS)
-    page.get_by_role("button", name="Insert link").click()
+    page.get_by_role("button", name="Link article").click()
     body = page.locator("#reply-form textarea")
     expect(body).to_have_value(f"[{DATA_FEEDS}]({browser.base_url}/help/articles/enabling-iso-express-data-feeds)")
     browser.check_page("staff-case-article-link")
