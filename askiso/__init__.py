@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "askiso.receipts.routes",
     "askiso.satisfaction.routes",
     "askiso.notifications.routes",
+    "askiso.articles.routes",
 )
 
 # Modules that connect receivers to the case signals (askiso/cases/signals.py).
@@ -53,6 +54,7 @@ CLI_GROUPS = (
     "askiso.ops.cli",
     "askiso.obligations.cli",
     "askiso.receipts.cli",
+    "askiso.articles.cli",
 )
 
 

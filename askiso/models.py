@@ -1,6 +1,7 @@
 """Imports every model so that the metadata (and Alembic) sees all tables."""
 
 from askiso.api.models import ApiIdempotencyKey, ApiToken  # noqa: F401, I001  (the order below is deliberate: listeners after the tables)
+from askiso.articles.models import Article, ArticleFile, ArticleRevision, Deflection  # noqa: F401
 from askiso.audit.models import AuditEvent  # noqa: F401
 from askiso.auth.models import OneTimeToken, RecoveryCode, User, UserSession  # noqa: F401
 from askiso.cams.models import Membership, Participant  # noqa: F401

@@ -22,6 +22,7 @@ auth.install(bp)
 errors.install(bp)
 
 from askiso.api import case_views, file_views, receipt_views  # noqa: E402,F401  (their views join bp)
+from askiso.articles import api_views as article_api_views  # noqa: E402,F401  (GET /articles joins bp)
 from askiso.obligations import api_views  # noqa: E402,F401  (GET /obligations joins bp)
 
 

@@ -40,6 +40,8 @@ OTHER_ARGUMENTS = {
     "filename": "static files",
     "obligation_id": "obligations (staff only): tests/obligations/test_staff_pages.py",
     "row_id": "a participant's row of an obligation (staff only): tests/obligations/test_staff_pages.py",
+    "slug": "help articles by audience: tests/articles/test_audience_attacker.py",
+    "article_file_id": "files of help articles by audience: tests/articles/test_audience_attacker.py",
     "participant_id": "participant attributes (staff only): tests/obligations/test_staff_pages.py",
     "notification_id": "a person's own notices, re-checked against the case: tests/notifications/test_attacker.py",
 }
