@@ -9,7 +9,7 @@ from flask import current_app, request
 from askiso.api import schemas
 from askiso.api.auth import api_user
 from askiso.api.errors import ApiError, invalid
-from askiso.visibility import get_case_or_404
+from askiso.cases.lookup import get_case_or_404
 
 API_VERSION = "1.0.0"
 ERROR_DESCRIPTIONS = {

@@ -99,6 +99,8 @@ def check_one_file(incoming):
 def store_files(case, files, actor, message=None, internal=False):
     """Store already-checked files and return their Attachment rows."""
     max_bytes = current_app.config["MAX_FILE_BYTES"]
+    # A file is internal when its message is (visibility.PUBLIC_FILE, the one definition).
+    internal = bool(internal or (message is not None and message.is_internal))
     rows = []
     for incoming in files:
         name, content_type = incoming.checked or check_upload(incoming.filename, incoming.stream.read(65536))

@@ -6,10 +6,10 @@ from flask_login import current_user
 from askiso.cases import catalog, pending, rules, services
 from askiso.cases.blueprint import bp
 from askiso.cases.forms import new_case_form, options, show_errors, type_fields, type_values
+from askiso.cases.lookup import get_case_or_404
 from askiso.core.access import login_required
 from askiso.extensions import db
 from askiso.receipts.services import receipt_of
-from askiso.visibility import get_case_or_404
 
 
 def available_types(has_participant):

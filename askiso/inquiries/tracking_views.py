@@ -11,7 +11,8 @@ from askiso.inquiries import accounts, links
 from askiso.inquiries.blueprint import ACCOUNT_PER_ADDRESS, REPLY_PER_ADDRESS, TRACK_PER_ADDRESS, bp, client_key
 from askiso.inquiries.forms import ConfirmForm, ReplyForm
 from askiso.inquiries.models import InquiryContact
-from askiso.visibility import tracking_view_ends_at, visible_attachments_for_tracking, visible_messages_for_tracking
+from askiso.inquiries.tracking import visible_attachments_for_tracking, visible_messages_for_tracking
+from askiso.visibility import tracking_view_ends_at
 
 ACCOUNT_MESSAGES = {
     "created": "We have emailed {email} a link to choose your password. Your inquiries will be in your case list.",

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from askiso.cases.lookup import get_case_or_404
 from askiso.cases.models import Case, CaseContact, Message
 from askiso.cases.services import CaseError, IncomingFile, InvalidCase, StaleCase, add_message
 from askiso.core.access import staff_required
@@ -15,7 +16,7 @@ from askiso.extensions import db
 from askiso.staff import casework, services, sla
 from askiso.staff.blueprint import bp
 from askiso.staff.forms import AssignForm, MergeForm, PriorityForm, ReplyForm, StatusForm, TransferForm
-from askiso.visibility import get_case_or_404, visible_attachments, visible_cases, visible_messages
+from askiso.visibility import visible_attachments, visible_cases, visible_messages
 
 
 @functools.cache
