@@ -27,8 +27,9 @@ BLUEPRINTS = (
     "askiso.receipts.routes",
 )
 
-# Modules that connect receivers to the case signals (askiso/cases/signals.py).
+# Modules that connect receivers to signals (askiso/cases/signals.py, askiso/auth/signals.py).
 SIGNAL_RECEIVERS = (
+    "askiso.inquiries.accounts",
     "askiso.mail.notify",
     "askiso.inquiries.notify",
     "askiso.staff.sla",

@@ -46,19 +46,8 @@ from askiso.cams.models import Membership
 from askiso.cases.models import Attachment, Case, CaseContact, Message, QueueMember
 from askiso.core.database import generic_plan
 from askiso.core.request_cache import request_cache
+from askiso.core.viewer import VisibilityError, require_viewer
 from askiso.extensions import db
-
-
-class VisibilityError(RuntimeError):
-    """A scoped query was asked for without a viewer."""
-
-
-def require_viewer(viewer):
-    """Raise VisibilityError unless `viewer` is a signed-in, active account."""
-    if viewer is None or not getattr(viewer, "is_authenticated", False):
-        raise VisibilityError("a visibility-scoped query needs a signed-in viewer")
-    if not getattr(viewer, "is_active", False):
-        raise VisibilityError("an inactive account sees nothing")
 
 
 def restricted_to_queues(viewer):

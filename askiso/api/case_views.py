@@ -181,8 +181,7 @@ def patch_case(number, body):
     if "status" in body:
         services.change_status(case, user, body["status"], reason=body.get("reason"), expected_version=version)
         version = None
-    if version is not None and version != case.version:
-        raise services.StaleCase("This case changed after you read it. Read it again and retry.")
+    services.check_version(case, version, "This case changed after you read it. Read it again and retry.")
     db.session.commit()
     return dump_case(case, user)
 

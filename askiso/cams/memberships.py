@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, func, select
 from askiso.cams.models import Membership, Participant
 from askiso.core.database import generic_plan
 from askiso.core.request_cache import request_cache
+from askiso.core.viewer import require_viewer
 from askiso.extensions import db
 
 
@@ -101,8 +102,6 @@ def active_memberships(viewer):
     (again after any write): rows of participant_id, is_external_manager, is_security_admin,
     participant_code, participant_name, participant_status, by participant name. Staff have
     none here. Fails closed (VisibilityError) without a signed-in, active viewer."""
-    from askiso.visibility import require_viewer
-
     require_viewer(viewer)
     if viewer.is_staff:
         return ()

@@ -3,8 +3,9 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from askiso.cases.downloads import send_attachment
+from askiso.cases.incoming import uploaded_files
 from askiso.cases.models import Attachment
-from askiso.cases.services import CaseError, IncomingFile, InvalidCase
+from askiso.cases.services import CaseError, InvalidCase
 from askiso.core.access import public
 from askiso.extensions import db, limiter
 from askiso.inquiries import accounts, links
@@ -52,7 +53,7 @@ def _page(link, token, form=None, status=200):
 
 
 def _incoming_files():
-    return [IncomingFile(f.filename, f.stream) for f in request.files.getlist("files") if f and f.filename]
+    return uploaded_files("files")
 
 
 @bp.route("/inquiries/t/<token>", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from askiso.audit.models import AuditEvent
 from askiso.audit.services import record
 from askiso.cases import signals
 from askiso.cases.models import STATUS_LABELS, Attachment, Case, Message
-from askiso.cases.services import InvalidCase, StaleCase, _flush_versioned
+from askiso.cases.services import InvalidCase, check_version, flush_versioned
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.mail.case_mail import queue_case_email
@@ -50,8 +50,7 @@ def _check_mergeable(duplicate, target):
 
 def merge_case(duplicate, target, actor, expected_version=None):
     """Move every message and file of `duplicate` into `target` and close the duplicate."""
-    if expected_version is not None and int(expected_version) != duplicate.version:
-        raise StaleCase("This case changed after you opened it. Review the latest version and try again.")
+    check_version(duplicate, expected_version)
     _check_mergeable(duplicate, target)
     now = utcnow()
     moved_messages = db.session.scalar(select(func.count()).where(Message.case_id == duplicate.id))
@@ -69,7 +68,7 @@ def merge_case(duplicate, target, actor, expected_version=None):
     ))
     _close_as_merged(duplicate, target, actor, now)
     target.updated_at = now
-    _flush_versioned()
+    flush_versioned()
     record("case.merged", actor, case=duplicate, participant=duplicate.participant_id, into=target.number,
            messages=moved_messages, files=moved_files)
     record("case.merged_from", actor, case=target, participant=target.participant_id, source=duplicate.number,

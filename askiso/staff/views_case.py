@@ -7,9 +7,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from askiso.cases.incoming import uploaded_files
 from askiso.cases.lookup import get_case_or_404
 from askiso.cases.models import Case, CaseContact, Message
-from askiso.cases.services import CaseError, IncomingFile, InvalidCase, StaleCase, add_message
+from askiso.cases.services import CaseError, InvalidCase, StaleCase, add_message
 from askiso.core.access import staff_required
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
@@ -95,7 +96,7 @@ def case(number):
 
 
 def _incoming_files(field_name):
-    return [IncomingFile(f.filename, f.stream) for f in request.files.getlist(field_name) if f and f.filename]
+    return uploaded_files(field_name)
 
 
 @bp.route("/cases/<number>/reply", methods=["POST"])
