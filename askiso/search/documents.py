@@ -14,14 +14,14 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from askiso.auth.models import User
 from askiso.cams.models import Participant
 from askiso.cases.models import Attachment, Case, CaseContact, Message, RequestType, Topic
 from askiso.extensions import db
-from askiso.visibility import PUBLIC_FILE, all_cases, unscoped
+from askiso.visibility import all_cases, unscoped
 
 _FOR_THE_INDEX = unscoped("search documents: for the index (all cases), or of hits already checked by the rule")
 
@@ -234,12 +234,17 @@ def _add_messages(docs, include_internal):
 
 
 def _add_files(docs, include_internal):
-    # A file is internal when its message is (visibility.PUBLIC_FILE, the one definition).
-    stmt = select(Attachment.case_id, Attachment.filename, Attachment.is_internal).where(
-        Attachment.case_id.in_(list(docs))
+    # A file is internal when its message is (visibility.PUBLIC_FILE; store_files makes it so). The
+    # message is asked too, exactly as the PostgreSQL rebuild's SQL does (postgres_rebuild.py):
+    # the two must build the same texts.
+    internal = or_(Attachment.is_internal.is_(True), Message.is_internal.is_(True))
+    stmt = (
+        select(Attachment.case_id, Attachment.filename, internal.label("internal"))
+        .outerjoin(Message, Message.id == Attachment.message_id)
+        .where(Attachment.case_id.in_(list(docs)))
     )
     if not include_internal:
-        stmt = stmt.where(PUBLIC_FILE)
+        stmt = stmt.where(Attachment.is_internal.is_(False), or_(Message.id.is_(None), Message.is_internal.is_(False)))
     for case_id, filename, is_internal in db.session.execute(stmt.order_by(Attachment.id)):
         doc = docs[case_id]
         (doc.internal_parts if is_internal else doc.public_parts).append(filename)
