@@ -36,6 +36,7 @@ test-pg: install-dev ## The whole suite against PostgreSQL
 
 lint:
 	$(BIN)/ruff check askiso tests config.py wsgi.py
+	$(BIN)/lint-imports --no-cache
 
 format:
 	$(BIN)/ruff format askiso tests config.py wsgi.py

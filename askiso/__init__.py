@@ -30,12 +30,13 @@ BLUEPRINTS = (
     "askiso.articles.routes",
 )
 
-# Modules that connect receivers to the case signals (askiso/cases/signals.py).
+# Modules that connect receivers to signals (askiso/cases/signals.py, askiso/auth/signals.py).
 SIGNAL_RECEIVERS = (
+    "askiso.inquiries.accounts",
     "askiso.mail.notify",
     "askiso.inquiries.notify",
     "askiso.staff.sla",
-    "askiso.search.hooks",
+    "askiso.search.tracking",
     "askiso.obligations.hooks",
     "askiso.receipts.mail",
     "askiso.notifications.hooks",
@@ -86,15 +87,19 @@ def create_app(config=None, **overrides):
     _init_login(app, extensions.login_manager)
 
     from askiso import models  # noqa: F401  (every table on the metadata)
+    from askiso.auth import sessions
+    from askiso.cams import memberships
     from askiso.core import database, errors, security, templating
     from askiso.ops import logs, metrics
 
     logs.init_app(app)
     metrics.init_app(app)
+    sessions.init_app(app)
     database.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    memberships.init_app(app)
     _register(app)
     _start_in_process_sender(app)
     return app
@@ -147,26 +152,13 @@ def _init_login(app, login_manager):
     login_manager.user_loader(lambda user_id: None)
 
 
-def _import_optional(name):
-    """Import a feature module; None when that feature is not built (yet)."""
-    import importlib
-
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
-
-
 def _register(app):
+    """Import every listed module: a name that does not import is an error, never skipped."""
+    from importlib import import_module
+
     for name in SIGNAL_RECEIVERS:
-        _import_optional(name)
+        import_module(name)
     for name in BLUEPRINTS:
-        module = _import_optional(name)
-        if module is not None:
-            app.register_blueprint(module.bp)
+        app.register_blueprint(import_module(name).bp)
     for name in CLI_GROUPS:
-        module = _import_optional(name)
-        if module is not None:
-            module.register(app)
+        import_module(name).register(app)

@@ -1,83 +1,125 @@
-"""The one place that decides who sees which case, message and attachment.
+"""Who sees which case, message and file: the rule, stated once, and the guard. Nothing else.
 
-Every query for cases, messages and attachments goes through here. It fails
-closed: asking for a scoped query without a viewer raises instead of returning
-everything. Background jobs that really need every case call `all_cases()`,
-which says so in its name.
-
-Rules (DESIGN §1):
-- staff see every case (or, when STAFF_RESTRICT_TO_QUEUES is on, agents see the
-  cases of their queues; supervisors and admins still see all);
-- a participant user sees the cases of participants they are *currently* an
-  active member of, when they submitted the case, are a contact on it, or hold
-  External Manager on that membership;
+The rule (DESIGN §1):
+- staff see every case (or, when STAFF_RESTRICT_TO_QUEUES is on, agents see the cases of their
+  queues; supervisors and admins still see all);
+- a participant user sees the cases of participants they are *currently* an active member of,
+  when they submitted the case, are a contact on it, or hold External Manager on that
+  membership;
 - anyone sees the non-participant inquiries they submitted themselves;
-- internal notes and their files are for staff only;
-- a tracking link (askiso/inquiries) opens one case: its public messages and files,
-  up to the moment the case was filed under a participant whose rule does not let
-  the inquirer see it (tracking_view_ends_at);
-- an email about a case goes only to people who may see it (case_mail_recipients,
-  asked when it is queued and again when it is sent).
+- internal notes and their files are for staff only (a file is internal when its message is);
+- a tracking link (askiso/inquiries) opens one case: its public messages and files, up to the
+  moment the case was filed under a participant whose rule does not let the inquirer see it
+  (tracking_view_ends_at);
+- an email about a case goes only to people who may see it (case_mail_recipients, asked when it
+  is queued and again when it is sent).
+
+It is written once, as SQL conditions on Case that name the viewer only through bound
+parameters (RULES, one per kind of viewer), with the viewer's values read in one place
+(rule_values). Every other form is derived from that statement, not written again:
+
+- kept_case_clause: the statement and the values, for statements built once and kept;
+- case_clause / visible_cases: the statement with the values bound in (bound_rule);
+- can_view_case and case_mail_recipients: the same statement evaluated in Python on the loaded
+  case (_evaluator), with the contact fact read only when the answer depends on it;
+- the search scope (askiso/search/scope.py): rule_values as the index's filter and bound_rule as
+  its SQL condition.
+
+tests/core/test_visibility_property.py checks on made-up companies, people and cases that every
+form answers what the rule in plain words says. Fails closed: asking without a signed-in,
+active viewer raises instead of returning everything. Background jobs that really need every
+case call `all_cases()`, which says so in its name.
 """
 
 import functools
-import json
 import logging
-import unicodedata
 import weakref
-from typing import NamedTuple
 
-from flask import abort, current_app, g, has_request_context, request
-from sqlalchemy import and_, bindparam, event, exists, false, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session, joinedload, with_loader_criteria
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import and_, bindparam, event, false, or_, select
+from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, Grouping, Null
 
-from askiso.cams.models import Membership, Participant
+from askiso.cams.memberships import active_memberships
+from askiso.cams.models import Membership
 from askiso.cases.models import Attachment, Case, CaseContact, Message, QueueMember
 from askiso.core.database import generic_plan
+from askiso.core.request_cache import request_cache
+from askiso.core.viewer import VisibilityError, require_viewer
 from askiso.extensions import db
 
 
-class VisibilityError(RuntimeError):
-    """A scoped query was asked for without a viewer."""
-
-
-def _require_viewer(viewer):
-    if viewer is None or not getattr(viewer, "is_authenticated", False):
-        raise VisibilityError("a visibility-scoped query needs a signed-in viewer")
-    if not getattr(viewer, "is_active", False):
-        raise VisibilityError("an inactive account sees nothing")
-
-
-def _restricted_to_queues(viewer):
+def restricted_to_queues(viewer):
+    """True for an agent of a deployment that restricts agents to their queues' cases."""
     return viewer.staff_role == "agent" and current_app.config.get("STAFF_RESTRICT_TO_QUEUES")
+
+
+# --- The rule, once --------------------------------------------------------------------------
+# One SQL condition on Case per kind of viewer, naming the viewer only through bound
+# parameters. A statement built on it without its values fails (SQLAlchemy refuses an unbound
+# parameter): it cannot silently mean "everything". The participant rule's sets are written as
+# uncorrelated IN (...) so the planner evaluates each once and uses the cases indexes
+# (participant, submitter, id) instead of probing memberships per case.
+
+VIEWER_ID = bindparam("viewer_id")
+MEMBER_IDS = bindparam("member_ids", expanding=True)  # participants of the viewer's active memberships
+MANAGED_IDS = bindparam("managed_ids", expanding=True)  # those where they hold External Manager
+_CONTACT_OF = select(CaseContact.case_id).where(CaseContact.user_id == VIEWER_ID)
+_FOLLOWS = Case.id.in_(_CONTACT_OF)  # the viewer is a contact on the case
+
+RULES = {
+    "staff": Case.id.isnot(None),
+    "staff-queues": Case.queue_id.in_(select(QueueMember.queue_id).where(QueueMember.user_id == VIEWER_ID)),
+    "participant": or_(
+        Case.participant_id.in_(MANAGED_IDS),
+        and_(
+            Case.participant_id.in_(MEMBER_IDS),
+            or_(Case.submitter_id == VIEWER_ID, _FOLLOWS),
+        ),
+        and_(Case.participant_id.is_(None), Case.submitter_id == VIEWER_ID),
+    ),
+}
+
+
+def rule_values(viewer):
+    """(key, values): which of RULES applies to the viewer and the values to bind into it.
+
+    The one place the viewer's facts are read: a participant's active memberships come from
+    this request's (askiso/cams/memberships.py, read once a request and again after a write).
+    """
+    require_viewer(viewer)
+    if viewer.is_staff:
+        if restricted_to_queues(viewer):
+            return "staff-queues", {"viewer_id": viewer.id}
+        return "staff", {}
+    memberships = active_memberships(viewer)
+    return "participant", {
+        "viewer_id": viewer.id,
+        "member_ids": [m.participant_id for m in memberships],
+        "managed_ids": [m.participant_id for m in memberships if m.is_external_manager],
+    }
+
+
+def bound_rule(key, values):
+    """RULES[key] with `values` bound in: a condition that stands on its own."""
+    clause = RULES[key]
+    return clause.params(values) if values else clause
+
+
+def kept_case_clause(viewer):
+    """(key, clause, values): the rule as a clause with bound parameters.
+
+    The clause is the same object for every viewer of the same kind (key), so statements built
+    on it can be kept under that key; `values` are this viewer's, to pass when executing.
+    """
+    key, values = rule_values(viewer)
+    return key, RULES[key], values
 
 
 def case_clause(viewer):
     """A SQL condition on Case that is true exactly for the viewer's visible cases."""
-    _require_viewer(viewer)
-    if viewer.is_staff:
-        if _restricted_to_queues(viewer):
-            return Case.queue_id.in_(select(QueueMember.queue_id).where(QueueMember.user_id == viewer.id))
-        return Case.id.isnot(None)
-    # Written as uncorrelated IN (...) sets rather than a correlated EXISTS so
-    # the planner can evaluate each set once and use the cases indexes
-    # (participant, submitter, id) instead of probing memberships per case.
-    # Same rule: an active membership of the case's participant, plus External
-    # Manager on it, or being the submitter, or being a contact on the case.
-    active_member = select(Membership.participant_id).where(
-        Membership.user_id == viewer.id, Membership.is_active.is_(True)
-    )
-    managed = active_member.where(Membership.is_external_manager.is_(True))
-    contact_of = select(CaseContact.case_id).where(CaseContact.user_id == viewer.id)
-    participant_case = or_(
-        Case.participant_id.in_(managed),
-        and_(
-            Case.participant_id.in_(active_member),
-            or_(Case.submitter_id == viewer.id, Case.id.in_(contact_of)),
-        ),
-    )
-    own_inquiry = and_(Case.participant_id.is_(None), Case.submitter_id == viewer.id)
-    return or_(participant_case, own_inquiry)
+    return bound_rule(*rule_values(viewer))
 
 
 def visible_cases(viewer):
@@ -85,38 +127,164 @@ def visible_cases(viewer):
     return scoped(select(Case).where(case_clause(viewer)))
 
 
-# --- Kept statements -------------------------------------------------------
-# The busiest pages run the same statements on every request with other
-# values. Built once and reused, a statement's SQLAlchemy cache key is
-# computed once instead of on every request (a third of a list page's time).
-# The clauses below say the same rules as case_clause, but name the viewer
-# only through bound parameters; `kept_case_clause` gives a clause, the
-# values of this viewer to bind, and a key naming the clause's shape. A kept
-# statement without its values fails (SQLAlchemy refuses an unbound
-# parameter): it cannot silently mean "everything".
+def all_cases():
+    """Every case, unscoped: for workers, CLI and reindexing only."""
+    return select(Case)
 
-VIEWER_ID = bindparam("viewer_id")
-MEMBER_IDS = bindparam("member_ids", expanding=True)
-MANAGED_IDS = bindparam("managed_ids", expanding=True)
-_STAFF_ALL = Case.id.isnot(None)
-_STAFF_QUEUES = Case.queue_id.in_(select(QueueMember.queue_id).where(QueueMember.user_id == VIEWER_ID))
-_CONTACT_OF = select(CaseContact.case_id).where(CaseContact.user_id == VIEWER_ID)
-_PARTICIPANT = or_(
-    Case.participant_id.in_(MANAGED_IDS),
-    and_(
-        Case.participant_id.in_(MEMBER_IDS),
-        or_(Case.submitter_id == VIEWER_ID, Case.id.in_(_CONTACT_OF)),
-    ),
-    and_(Case.participant_id.is_(None), Case.submitter_id == VIEWER_ID),
-)
-_MANAGED = Case.participant_id.in_(MANAGED_IDS)
+
+# --- The rule in Python ----------------------------------------------------------------------
+# RULES read as Python instead of SQL, for one loaded case: the same statement, so the two
+# cannot drift. Each kind of term the rule uses has its reading; anything else is refused when
+# the rule is read (at import), not guessed.
+
+
+def _evaluator(clause):
+    """A function (case, values, follows) -> bool that says what `clause` says of one case.
+
+    `values` are the bound parameters; `follows()` answers "the case is among the viewer's
+    contact cases" (the rule's one subquery), asked only when the answer depends on it.
+    Returns None when the clause holds a term with no Python reading (the caller asks SQL).
+    """
+    if clause is _FOLLOWS:
+        return lambda case, values, follows: follows()
+    if isinstance(clause, Grouping):
+        return _evaluator(clause.element)
+    if isinstance(clause, BooleanClauseList):
+        parts = [_evaluator(c) for c in clause.clauses]
+        if None in parts:
+            return None
+        if clause.operator is operators.or_:
+            return lambda case, values, follows: any(p(case, values, follows) for p in parts)
+        if clause.operator is operators.and_:
+            return lambda case, values, follows: all(p(case, values, follows) for p in parts)
+        return None
+    table = getattr(getattr(clause, "left", None), "table", None)
+    if not isinstance(clause, BinaryExpression) or getattr(table, "name", None) != Case.__tablename__:
+        return None
+    name, op, right = clause.left.key, clause.operator, clause.right
+    if isinstance(right, Null) and op in (operators.is_, operators.is_not):
+        wanted = op is operators.is_
+        return lambda case, values, follows: (getattr(case, name) is None) is wanted
+    if isinstance(right, BindParameter):
+        key = right.key
+        if op is operators.in_op:
+            return lambda case, values, follows: getattr(case, name) in values[key]
+        if op is operators.eq:
+            return lambda case, values, follows: getattr(case, name) == values[key]
+        if op is operators.ne:
+            return lambda case, values, follows: getattr(case, name) != values[key]
+        return None
+    return None
+
+
+_IN_PYTHON = {key: _evaluator(clause) for key, clause in RULES.items()}
+assert _IN_PYTHON["participant"] is not None, "the participant rule must read in Python (can_view_case)"
+
+
+@functools.cache
+def _follows_statement():
+    return generic_plan(
+        select(CaseContact.case_id).where(CaseContact.case_id == bindparam("case_id"), CaseContact.user_id == VIEWER_ID)
+    )
+
+
+def _follows(viewer_id, case_id):
+    return lambda: db.session.scalar(_follows_statement(), {"case_id": case_id, "viewer_id": viewer_id}) is not None
+
+
+def can_view_case(viewer, case):
+    """True when the viewer may see this case."""
+    if case is None or case.id is None:
+        return False
+    try:
+        require_viewer(viewer)
+    except VisibilityError:
+        return False
+    if viewer.is_staff and not restricted_to_queues(viewer):
+        return True
+    cache = request_cache()
+    answer_key = (viewer.id, case.id)
+    if answer_key not in cache:
+        key, values = rule_values(viewer)
+        in_python = _IN_PYTHON[key]
+        if in_python is not None:
+            cache[answer_key] = bool(in_python(case, values, _follows(viewer.id, case.id)))
+        else:
+            stmt = scoped(select(Case.id).where(Case.id == case.id, RULES[key]))
+            cache[answer_key] = db.session.scalar(stmt, values) is not None
+    return cache[answer_key]
+
+
+def case_mail_recipients(case, people):
+    """Those of `people` (accounts) who may see `case` now, in order, once each.
+
+    The one filter of every email about a case (askiso/mail/case_mail.py asks it when an email
+    is queued and again when the worker sends it): mail about a case goes only to whoever the
+    rule lets see the case, so ending a membership ends its mail too. The rule read in Python
+    (as can_view_case) on the memberships of everyone asked about at the case's participant
+    and the case's contacts: two statements at most, however many people.
+    """
+    people = list({person.id: person for person in people if person is not None}.values())
+    if case is None or case.id is None or not people:
+        return []
+    others = [p for p in people if not p.is_staff and getattr(p, "is_active", False)]
+    memberships, contacts = {}, None
+    if others and case.participant_id is not None:
+        ids = [p.id for p in others]
+        memberships = dict(
+            db.session.execute(
+                select(Membership.user_id, Membership.is_external_manager).where(
+                    Membership.participant_id == case.participant_id,
+                    Membership.is_active.is_(True),
+                    Membership.user_id.in_(ids),
+                )
+            ).all()
+        )
+
+    def follows(person_id):
+        def answer():
+            nonlocal contacts
+            if contacts is None:
+                contacts = set(
+                    db.session.scalars(
+                        select(CaseContact.user_id).where(
+                            CaseContact.case_id == case.id, CaseContact.user_id.in_([p.id for p in others])
+                        )
+                    )
+                )
+            return person_id in contacts
+
+        return answer
+
+    chosen = []
+    for person in people:
+        if person.is_staff or not getattr(person, "is_active", False):
+            allowed = can_view_case(person, case)
+        else:
+            member = [case.participant_id] if person.id in memberships else []
+            values = {
+                "viewer_id": person.id,
+                "member_ids": member,
+                "managed_ids": member if memberships.get(person.id) else [],
+            }
+            allowed = _IN_PYTHON["participant"](case, values, follows(person.id))
+        if allowed:
+            chosen.append(person)
+    return chosen
+
+
+# --- Forms of the rule for the busiest pages -------------------------------------------------
+# "My cases" and the company lists read the rule in pieces an index can walk. Each piece is a
+# part of RULES["participant"] (or the rule itself ANDed in), with the same parameters.
+
 _SUBMITTED = Case.submitter_id == VIEWER_ID
-_FOLLOWED = and_(Case.id.in_(_CONTACT_OF), or_(Case.submitter_id != VIEWER_ID, Case.submitter_id.is_(None)))
-# A followed case within _PARTICIPANT, said without its ORs: the viewer is a contact (so the member
-# branch holds whoever submitted it) and not its submitter (so the own-inquiry branch cannot), and
-# managed companies are among the memberships; what is left is "in a company they belong to".
-# Said whole, the rule's repeated contact subquery and ORs hid from PostgreSQL that a follower's
-# cases are few: it scanned all cases (115 ms at 1,000,000 for a person following 2,000).
+_MANAGED = Case.participant_id.in_(MANAGED_IDS)
+_FOLLOWED = and_(_FOLLOWS, or_(Case.submitter_id != VIEWER_ID, Case.submitter_id.is_(None)))
+# A followed case within the participant rule, said without its ORs: the viewer is a contact (so
+# the member branch holds whoever submitted it) and not its submitter (so the own-inquiry branch
+# cannot), and managed companies are among the memberships; what is left is "in a company they
+# belong to". Said whole, the rule's repeated contact subquery and ORs hid from PostgreSQL that a
+# follower's cases are few: it scanned all cases (115 ms at 1,000,000 for a person following 2,000).
 _OWN_FOLLOWED = and_(_FOLLOWED, Case.participant_id.in_(MEMBER_IDS))
 _OWN_PARTICIPANT_GROUPS = (
     (
@@ -130,120 +298,6 @@ _OWN_PARTICIPANT_GROUPS = (
     ),
     (_OWN_FOLLOWED, (_OWN_FOLLOWED,)),
 )
-
-
-def _active_memberships_of(user_id, *columns):
-    """SELECT `columns` over the active memberships of `user_id` (a parameter or a column) and their
-    participants. By default a MembershipRow's columns, in its order."""
-    columns = columns or (
-        Membership.participant_id,
-        Membership.is_external_manager,
-        Membership.is_security_admin,
-        Participant.code,
-        Participant.name,
-        Participant.status,
-    )
-    return (
-        select(*columns)
-        .select_from(Membership)
-        .join(Participant, Participant.id == Membership.participant_id)
-        .where(Membership.user_id == user_id, Membership.is_active.is_(True))
-    )
-
-
-@functools.cache
-def _active_memberships_statement():
-    # Built on first use: joins at import time would configure the mappers before every model is imported.
-    # Unordered: _in_order sorts the rows.
-    return generic_plan(_active_memberships_of(VIEWER_ID))
-
-
-class MembershipRow(NamedTuple):
-    """One of active_memberships' rows."""
-
-    participant_id: int
-    is_external_manager: bool
-    is_security_admin: bool
-    participant_code: str
-    participant_name: str
-    participant_status: str
-
-
-def memberships_column(dialect_name, user_id, correlate):
-    """The active memberships of the user whose id is the column `user_id` of the table `correlate`
-    of the enclosing statement, as one JSON array: lets the statement that reads a signed-in
-    request's session bring them (askiso/auth/sessions.py, note_memberships), one round trip
-    fewer on every participant's page."""
-    array, aggregate = (
-        (func.json_build_array, func.json_agg)
-        if dialect_name == "postgresql"
-        else (func.json_array, func.json_group_array)
-    )
-    rows = _active_memberships_of(user_id).selected_columns
-    return _active_memberships_of(user_id, aggregate(array(*rows))).correlate(correlate).scalar_subquery()
-
-
-def _name_key(name):
-    """A company name as people sort it: case and accents aside (Alpha, Ältere, beta)."""
-    plain = unicodedata.normalize("NFKD", name or "")
-    return "".join(c for c in plain if not unicodedata.combining(c)).casefold(), name or ""
-
-
-def _in_order(rows):
-    """By company name, then id: in Python, so that both ways of reading them (with the session row
-    and on their own) agree whatever the database's collation."""
-    return tuple(sorted(rows, key=lambda m: (*_name_key(m.participant_name), m.participant_id)))
-
-
-def note_memberships(user_id, value):
-    """Keep the memberships memberships_column read for this request (as active_memberships would)."""
-    if not has_request_context():
-        return
-    cache = _request_cache()
-    if ("memberships", user_id) in cache:
-        return
-    items = json.loads(value) if isinstance(value, str) else (value or [])
-    cache[("memberships", user_id)] = _in_order(
-        MembershipRow(int(i[0]), bool(i[1]), bool(i[2]), i[3], i[4], i[5]) for i in items
-    )
-
-
-def active_memberships(viewer):
-    """The viewer's active memberships with their participant's code and name, read once a request
-    (again after any write): rows of participant_id, is_external_manager, is_security_admin,
-    participant_code, participant_name, participant_status, by participant name. Staff have
-    none here."""
-    _require_viewer(viewer)
-    if viewer.is_staff:
-        return ()
-    cache = _request_cache()
-    key = ("memberships", viewer.id)
-    if key not in cache:
-        rows = db.session.execute(_active_memberships_statement(), {"viewer_id": viewer.id}).all()
-        cache[key] = _in_order(MembershipRow(*row) for row in rows)
-    return cache[key]
-
-
-def kept_case_clause(viewer):
-    """(key, clause, values): case_clause's rule as a clause with bound parameters.
-
-    The clause is the same object for every viewer of the same kind (key), so
-    statements built on it can be kept under that key; `values` are this
-    viewer's, to pass when executing. The participant rule uses the viewer's
-    active memberships read this request (active_memberships) as values.
-    """
-    _require_viewer(viewer)
-    if viewer.is_staff:
-        if _restricted_to_queues(viewer):
-            return "staff-queues", _STAFF_QUEUES, {"viewer_id": viewer.id}
-        return "staff", _STAFF_ALL, {}
-    memberships = active_memberships(viewer)
-    values = {
-        "viewer_id": viewer.id,
-        "member_ids": [m.participant_id for m in memberships],
-        "managed_ids": [m.participant_id for m in memberships if m.is_external_manager],
-    }
-    return "participant", _PARTICIPANT, values
 
 
 def kept_own_cases(viewer):
@@ -275,14 +329,14 @@ def kept_managed_clause(viewer):
 
 def managed_participant_ids(viewer):
     """Ids of the participants where the viewer is an active External Manager (asked once a request)."""
-    _require_viewer(viewer)
+    require_viewer(viewer)
     return tuple(sorted(m.participant_id for m in active_memberships(viewer) if m.is_external_manager))
 
 
 def managed_cases(viewer):
     """The cases of the participants where the viewer is an active External Manager.
 
-    The External Manager branch of case_clause on its own: a subset of
+    The External Manager branch of the participant rule on its own: a subset of
     visible_cases(viewer) by the rule itself. Company lists and their status
     counts start here, with the participant ids as plain values, so that
     counting a large company's cases is one ordered read of the
@@ -294,142 +348,12 @@ def managed_cases(viewer):
     return scoped(select(Case).where(Case.participant_id.in_(ids)))
 
 
-def all_cases():
-    """Every case, unscoped: for workers, CLI and reindexing only."""
-    return select(Case)
+# --- Messages and files ----------------------------------------------------------------------
 
-
-def can_view_case(viewer, case):
-    """True when the viewer may see this case."""
-    if case is None:
-        return False
-    try:
-        _require_viewer(viewer)
-    except VisibilityError:
-        return False
-    if viewer.is_staff and not _restricted_to_queues(viewer):
-        return True
-    cache = _request_cache()
-    key = (viewer.id, case.id)
-    if key not in cache:
-        stmt = scoped(select(Case.id).where(Case.id == case.id, case_clause(viewer)))
-        cache[key] = db.session.scalar(stmt) is not None
-    return cache[key]
-
-
-def case_mail_recipients(case, people):
-    """Those of `people` (accounts) who may see `case` now, by can_view_case, in order, once each.
-
-    The one filter of every email about a case (askiso/mail/case_mail.py asks it when an email
-    is queued and again when the worker sends it): mail about a case goes only to whoever the
-    rule lets see the case, so ending a membership ends its mail too.
-    """
-    people = list({p.id: p for p in people if p is not None}.values())
-    _ask_at_once(case, people)
-    return [person for person in people if can_view_case(person, case)]
-
-
-def _ask_at_once(case, people):
-    """Answer can_view_case for all of `people` about one case in one statement, into this request's
-    cache (a reply's followers: one round trip however many contacts the case has)."""
-    cache = _request_cache()
-    if not has_request_context() or case is None or case.id is None:
-        return
-    asked = []
-    for person in people:
-        if (person.id, case.id) in cache or not getattr(person, "is_active", False):
-            continue
-        if not getattr(person, "is_authenticated", False) or (person.is_staff and not _restricted_to_queues(person)):
-            continue
-        asked.append(person)
-    if len(asked) < 2:
-        return  # can_view_case asks for one as cheaply
-    stmt = union_all(*(
-        select(literal(person.id).label("viewer_id")).where(Case.id == case.id, case_clause(person))
-        for person in asked
-    ))
-    seen = set(db.session.scalars(scoped(select(stmt.subquery().c.viewer_id))))
-    cache = _request_cache()  # again: the query may have flushed, which empties the cache
-    for person in asked:
-        cache[(person.id, case.id)] = person.id in seen
-
-
-def _request_cache():
-    """Answers of can_view_case for this request; any write empties it.
-
-    A page asks several times about the same case (messages, files, the rules
-    for each button); one query answers them all until something changes.
-    Kept on the request object, not `g`, which may outlive a request.
-    """
-    if not has_request_context():
-        return {}
-    cache = getattr(request, "_visibility_cache", None)
-    if cache is None:
-        cache = request._visibility_cache = {}
-    return cache
-
-
-def _forget_answers():
-    if has_request_context():
-        request._visibility_cache = {}
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session, flush_context):
-    _forget_answers()
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _after_bulk_write(state):
-    if state.is_update or state.is_delete or state.is_insert:
-        _forget_answers()
-
-
-@functools.cache
-def _case_page_loads():
-    """What the case pages show of the case's many-to-ones: one joined row instead of a lazy load each."""
-    return (
-        joinedload(Case.participant),
-        joinedload(Case.request_type),
-        joinedload(Case.topic),
-        joinedload(Case.queue),
-        joinedload(Case.submitter),
-        joinedload(Case.assignee),
-    )
-
-
-_BY_NUMBER = {}  # (clause key, ids of the options) -> (options, kept statement)
-
-
-def get_case_or_404(number, viewer, *options):
-    """Load a case by its number and check the viewer may see it; 404 otherwise.
-
-    `options` are further loader options (eager loads) for what the caller
-    shows; they never change which cases the viewer may see. Pass the same
-    option objects each time (module constants) and the statement is kept.
-    """
-    if viewer is None or not getattr(viewer, "is_authenticated", False):
-        abort(404)
-    key, clause, values = kept_case_clause(viewer)
-    shape = (key, tuple(id(o) for o in options))
-    kept = _BY_NUMBER.get(shape)
-    if kept is None:
-        stmt = generic_plan(  # a unique number: one plan fits every value
-            scoped(
-                select(Case).where(clause, Case.number == bindparam("number")).options(*_case_page_loads(), *options)
-            )
-        )
-        # The options are held with the statement, so their ids cannot be reused meanwhile.
-        kept = (options, stmt)
-        if len(_BY_NUMBER) < 32:
-            _BY_NUMBER[shape] = kept
-    # unique(): a caller's options may join a collection (the contacts) into the row.
-    case = db.session.execute(kept[1], {**values, "number": number}).unique().scalar_one_or_none()
-    if case is None:
-        abort(404)
-    # Loaded through the visibility rule: can_view_case need not ask again this request.
-    _request_cache()[(viewer.id, case.id)] = True
-    return case
+# What a person who is not staff may see of a case's messages and files: the one definition.
+# A file is internal when its message is (askiso/cases/services.store_files makes it so).
+PUBLIC_MESSAGE = Message.is_internal.is_(False)
+PUBLIC_FILE = Attachment.is_internal.is_(False)
 
 
 def can_see_internal(viewer):
@@ -443,7 +367,7 @@ def visible_messages(viewer, case):
         return scoped(select(Message).where(false()))
     stmt = scoped(select(Message).where(Message.case_id == case.id))
     if not can_see_internal(viewer):
-        stmt = stmt.where(Message.is_internal.is_(False))
+        stmt = stmt.where(PUBLIC_MESSAGE)
     return stmt.order_by(Message.created_at, Message.id)
 
 
@@ -453,47 +377,8 @@ def visible_attachments(viewer, case):
         return scoped(select(Attachment).where(false()))
     stmt = scoped(select(Attachment).where(Attachment.case_id == case.id))
     if not can_see_internal(viewer):
-        stmt = stmt.where(Attachment.is_internal.is_(False))
+        stmt = stmt.where(PUBLIC_FILE)
     return stmt.order_by(Attachment.created_at, Attachment.id)
-
-
-@functools.cache
-def _public_conversation_statements():
-    """The public messages (with their authors' names) and public files of one case, as plain
-    rows, kept (see kept_case_clause)."""
-    from askiso.auth.models import User
-
-    case_id = bindparam("case_id")
-    messages = (
-        select(
-            Message.id,
-            Message.created_at,
-            Message.body,
-            Message.author_name,
-            User.name.label("user_name"),
-            User.staff_role.label("user_staff_role"),
-        )
-        .outerjoin(User, User.id == Message.author_id)
-        .where(Message.case_id == case_id, Message.is_internal.is_(False))
-        .order_by(Message.created_at, Message.id)
-    )
-    files = (
-        select(Attachment.id, Attachment.message_id, Attachment.filename, Attachment.size)
-        .where(Attachment.case_id == case_id, Attachment.is_internal.is_(False))
-        .order_by(Attachment.created_at, Attachment.id)
-    )
-    return generic_plan(scoped(messages)), generic_plan(scoped(files))
-
-
-def public_conversation(viewer, case):
-    """(messages, files) as plain rows: the public messages of a case, oldest first, with their
-    authors' names, and its public files, when the viewer may see the case; ([], []) otherwise.
-    Internal notes and their files are never in it, whoever asks (the participant's view)."""
-    if not can_view_case(viewer, case):
-        return [], []
-    messages, files = _public_conversation_statements()
-    values = {"case_id": case.id}
-    return db.session.execute(messages, values).all(), db.session.execute(files, values).all()
 
 
 def can_view_message(viewer, message):
@@ -508,23 +393,14 @@ def can_view_attachment(viewer, attachment):
     return can_view_case(viewer, attachment.case)
 
 
-def get_attachment_or_404(case, attachment_id, viewer):
-    """An attachment of a visible case, if the viewer may download it."""
-    attachment = db.session.scalar(visible_attachments(viewer, case).where(Attachment.id == attachment_id))
-    if attachment is None:
-        abort(404)
-    return attachment
-
-
-# A private tracking link (askiso/inquiries) opens exactly one case and is held
-# by a person who may have no account: it shows what the inquirer may read,
-# the public conversation and public files, never internal notes or their files.
-
-
-# The link's holder is the inquirer: while the inquiry belongs to no participant it is their own
-# and they see it all; once staff file it under a participant, the rule above decides through
-# their account (the case's submitter, if they made one), and a link whose inquirer may not see
-# the case shows only what was there before the filing.
+# --- Tracking links --------------------------------------------------------------------------
+# A private tracking link (askiso/inquiries) opens exactly one case and is held by a person who
+# may have no account: it shows what the inquirer may read, the public conversation and public
+# files (PUBLIC_MESSAGE, PUBLIC_FILE), never internal notes or their files. The link's holder is
+# the inquirer: while the inquiry belongs to no participant it is their own and they see it all;
+# once staff file it under a participant, the rule above decides through their account (the
+# case's submitter, if they made one), and a link whose inquirer may not see the case shows only
+# what was there before the filing. The queries are askiso/inquiries/tracking.py's.
 
 
 def tracking_view_ends_at(case):
@@ -544,33 +420,6 @@ def inquirer_may_see(case, at):
     """True when the inquirer (by tracking link) may see what the case had at time `at`."""
     ends_at = tracking_view_ends_at(case)
     return ends_at is None or at < ends_at
-
-
-def visible_messages_for_tracking(case):
-    """The public messages of the one case a tracking link opens, oldest first."""
-    if case is None:
-        return scoped(select(Message).where(false()))
-    stmt = (
-        select(Message)
-        .where(Message.case_id == case.id, Message.is_internal.is_(False))
-        .order_by(Message.created_at, Message.id)
-    )
-    ends_at = tracking_view_ends_at(case)
-    return scoped(stmt if ends_at is None else stmt.where(Message.created_at < ends_at))
-
-
-def visible_attachments_for_tracking(case):
-    """The public files of the one case a tracking link opens (never files of internal notes)."""
-    if case is None:
-        return scoped(select(Attachment).where(false()))
-    internal_message = exists().where(Message.id == Attachment.message_id, Message.is_internal.is_(True))
-    stmt = (
-        select(Attachment)
-        .where(Attachment.case_id == case.id, Attachment.is_internal.is_(False), ~internal_message)
-        .order_by(Attachment.created_at, Attachment.id)
-    )
-    ends_at = tracking_view_ends_at(case)
-    return scoped(stmt if ends_at is None else stmt.where(Attachment.created_at < ends_at))
 
 
 # --- The guard ---------------------------------------------------------------
@@ -664,7 +513,7 @@ _ENTITIES_OF = weakref.WeakKeyDictionary()
 def _criteria(viewer, entities, relationship_load):
     """The loader criteria that keep this viewer's statement within the rule."""
     if viewer.is_staff:
-        if not _restricted_to_queues(viewer):
+        if not restricted_to_queues(viewer):
             return ()
         return (with_loader_criteria(Case, case_clause(viewer), include_aliases=True),)
     options = [with_loader_criteria(Case, case_clause(viewer), include_aliases=True)]

@@ -31,9 +31,10 @@ from askiso.api.schemas import (
 from askiso.api.uploads import incoming_files
 from askiso.cams.models import Participant
 from askiso.cases import services
+from askiso.cases.lookup import get_case_or_404
 from askiso.cases.models import Case, Message
 from askiso.extensions import db
-from askiso.visibility import can_view_case, get_case_or_404, visible_attachments, visible_cases, visible_messages
+from askiso.visibility import can_view_case, visible_attachments, visible_cases, visible_messages
 
 # An id no participant has: an unknown code is then refused by the service
 # with the very message it gives for a company the person does not belong to.
@@ -180,8 +181,7 @@ def patch_case(number, body):
     if "status" in body:
         services.change_status(case, user, body["status"], reason=body.get("reason"), expected_version=version)
         version = None
-    if version is not None and version != case.version:
-        raise services.StaleCase("This case changed after you read it. Read it again and retry.")
+    services.check_version(case, version, "This case changed after you read it. Read it again and retry.")
     db.session.commit()
     return dump_case(case, user)
 

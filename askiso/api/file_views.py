@@ -11,9 +11,9 @@ from askiso.api.schemas import AttachmentFormSchema, AttachmentSchema
 from askiso.api.uploads import incoming_files
 from askiso.cases import services
 from askiso.cases.downloads import send_attachment
+from askiso.cases.lookup import get_attachment_or_404, get_case_or_404
 from askiso.cases.models import Attachment
 from askiso.extensions import db
-from askiso.visibility import get_attachment_or_404, get_case_or_404
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 

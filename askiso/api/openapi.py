@@ -16,7 +16,7 @@ from askiso.api import schemas
 from askiso.api.auth import api_user
 from askiso.api.errors import ApiError, invalid
 from askiso.api.schemas import NO_NUL
-from askiso.visibility import get_case_or_404
+from askiso.cases.lookup import get_case_or_404
 
 API_VERSION = "1.0.0"
 ERROR_DESCRIPTIONS = {

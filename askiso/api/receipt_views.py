@@ -8,9 +8,9 @@ from askiso.api.blueprint import bp
 from askiso.api.errors import ApiError
 from askiso.api.openapi import operation
 from askiso.api.schemas import StrictSchema
+from askiso.cases.lookup import get_case_or_404
 from askiso.core.access import public
 from askiso.receipts import services
-from askiso.visibility import get_case_or_404
 
 
 class CaseReceiptSchema(Schema):

@@ -5,7 +5,7 @@ import os
 from flask import current_app, request
 
 from askiso.api.errors import ApiError
-from askiso.cases.services import IncomingFile
+from askiso.cases.incoming import uploaded_files
 
 
 def _size_of(stream):
@@ -21,16 +21,13 @@ def incoming_files(part):
     if request.mimetype != "multipart/form-data":
         return []
     max_bytes = current_app.config["MAX_FILE_BYTES"]
-    files = []
-    for storage in request.files.getlist(part):
-        if not storage or not storage.filename:
-            continue
-        if _size_of(storage.stream) > max_bytes:
+    files = uploaded_files(part)
+    for incoming in files:
+        if _size_of(incoming.stream) > max_bytes:
             raise ApiError(
                 413,
                 "too_large",
-                f"“{storage.filename}” is larger than {max_bytes // (1024 * 1024)} MB.",
+                f"“{incoming.filename}” is larger than {max_bytes // (1024 * 1024)} MB.",
                 fields={part: "The file is too large."},
             )
-        files.append(IncomingFile(storage.filename, storage.stream))
     return files

@@ -4,7 +4,7 @@ from flask import session
 
 from askiso.api.tokens import revoke_all_tokens
 from askiso.audit.services import record
-from askiso.auth import tokens
+from askiso.auth import signals, tokens
 from askiso.auth.invitations import send_reset_email, send_set_password_email  # noqa: F401  (CAMS calls it)
 from askiso.auth.models import User, normalize_email, user_by_email
 from askiso.auth.passwords import hash_password, verify_password
@@ -127,10 +127,8 @@ def use_password_link(token, purpose, password):
     record(LINK_ACTIONS[purpose], user, subject_user=user, api_tokens_revoked=ended)
     if purpose == "reset_password":
         notify_password_changed(user, tokens_ended=True)
-    # Using the emailed link proved the address: inquiries sent from it join the account.
-    from askiso.inquiries.accounts import attach_inquiries_to
-
-    attach_inquiries_to(user)
+    # Using the emailed link proved the address (the inquiries sent from it join the account).
+    signals.address_proved.send(user)
     return user
 
 

@@ -11,8 +11,8 @@ from flask import current_app, request, session
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
-from askiso import visibility
 from askiso.auth.models import User, UserSession
+from askiso.cams.memberships import memberships_column, note_memberships
 from askiso.core import reference
 from askiso.core.database import generic_plan
 from askiso.core.timeutil import utcnow
@@ -28,10 +28,10 @@ TOUCH_EVERY = timedelta(seconds=60)
 # cache key once instead of on each request. The user comes in the same row
 # (load_user_from_session then finds it in the session's identity map), and
 # so do the token of the reference data (askiso/core/reference.py) and the
-# user's active memberships (askiso/visibility.py, memberships_column).
+# user's active memberships (askiso/cams/memberships.py, memberships_column).
 @functools.cache
 def _open_session_statement(dialect_name):
-    memberships = visibility.memberships_column(dialect_name, UserSession.user_id, UserSession)
+    memberships = memberships_column(dialect_name, UserSession.user_id, UserSession)
     return generic_plan(
         select(UserSession, reference.TOKEN, memberships)
         .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None))
@@ -79,7 +79,7 @@ def current_session_row():
         if found is not None:
             row, reference_token, memberships = found
             reference.note_token(reference_token)
-            visibility.note_memberships(row.user_id, memberships)
+            note_memberships(row.user_id, memberships)
         if row is not None and not _still_valid(row):
             end_session_row(row, "expired")
             db.session.commit()
@@ -110,6 +110,15 @@ def load_user_from_session():
     if utcnow() - row.last_seen_at > TOUCH_EVERY:
         _cache()["touch"] = row.id
     return user
+
+
+def init_app(app):
+    """Touch the session row (last seen) after each request."""
+
+    @app.after_request
+    def _touch(response):
+        touch_session_after_request()
+        return response
 
 
 def touch_session_after_request():

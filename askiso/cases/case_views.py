@@ -13,15 +13,15 @@ from askiso.cases import pending, rules, services
 from askiso.cases.blueprint import bp
 from askiso.cases.downloads import send_attachment
 from askiso.cases.forms import CloseForm, ContactForm, RemoveContactForm, ReopenForm, ReplyForm, show_errors
+from askiso.cases.incoming import uploaded_files
+from askiso.cases.lookup import get_attachment_or_404, get_case_or_404, public_conversation
 from askiso.cases.models import CaseContact
-from askiso.cases.submit_views import uploaded_files
 from askiso.core import formatting
 from askiso.core.access import login_required
 from askiso.core.database import generic_plan
 from askiso.core.markdown import render_markdown
 from askiso.core.timeutil import format_local
 from askiso.extensions import db
-from askiso.visibility import get_attachment_or_404, get_case_or_404, public_conversation
 
 NOT_A_COLLEAGUE = "Only colleagues of the same company can be added as contacts."
 

@@ -5,12 +5,12 @@ from urllib.parse import urlencode
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
+from askiso.cams.memberships import active_memberships
 from askiso.cases import catalog
 from askiso.cases.blueprint import bp
 from askiso.cases.listing import SORTS, CaseFilters, company_scope, list_cases, my_scope
 from askiso.cases.models import STATUS_LABELS
 from askiso.core.access import login_required
-from askiso.visibility import active_memberships
 
 SORT_LABELS = {"updated": "Last update", "created": "Created", "number": "Number"}
 assert set(SORT_LABELS) == set(SORTS)

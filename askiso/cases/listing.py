@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, func, or_, select, tuple_, union_all
 
 from askiso import visibility
 from askiso.auth.models import User
+from askiso.cams.memberships import active_memberships
 from askiso.cams.models import Participant
 from askiso.cases import catalog
 from askiso.cases.counts import participant_counts, submitted_statement
@@ -314,7 +315,7 @@ def list_cases(viewer, scope, filters, cursor=None, page_size=PAGE_SIZE):
 def _named(viewer, rows):
     """The rows with their company's code and name and their request type's name."""
     companies = {m.participant_id: (m.participant_code, m.participant_name)
-                 for m in visibility.active_memberships(viewer)}
+                 for m in active_memberships(viewer)}
     missing = {r.participant_id for r in rows if r.participant_id is not None} - companies.keys()
     if missing:  # not expected (a list shows cases of the viewer's companies), but never a wrong name
         found = db.session.execute(select(Participant.id, Participant.code, Participant.name)

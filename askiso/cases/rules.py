@@ -5,10 +5,11 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
+from askiso.cams.memberships import active_memberships
 from askiso.cams.models import Membership
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
-from askiso.visibility import active_memberships, can_view_case
+from askiso.visibility import can_view_case
 
 REOPEN_WINDOW = timedelta(days=14)
 

@@ -5,6 +5,7 @@ and send case signals (mail, service levels and search listen); they flush,
 the caller commits.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -99,6 +100,8 @@ def check_one_file(incoming):
 def store_files(case, files, actor, message=None, internal=False):
     """Store already-checked files and return their Attachment rows."""
     max_bytes = current_app.config["MAX_FILE_BYTES"]
+    # A file is internal when its message is (visibility.PUBLIC_FILE, the one definition).
+    internal = bool(internal or (message is not None and message.is_internal))
     rows = []
     for incoming in files:
         name, content_type = incoming.checked or check_upload(incoming.filename, incoming.stream.read(65536))
@@ -155,14 +158,31 @@ def existing_submission(actor, submission_key, submitter=None):
         )
 
 
-def create_case(actor, data, *, submitter=None, key_checked=False):
-    """File a new case for `actor` (or for `submitter` when staff file by proxy).
+@dataclass
+class Inquirer:
+    """Who files an inquiry without an account (askiso/inquiries): create_case's actor is None.
+
+    `email` goes into the receipt; `add_contact(case)` files what the inquiries feature keeps
+    with the case (the inquirer's contact row), once the case has its id and before its receipt
+    and its case_created signal; `audit` is added to the case.created audit event.
+    """
+
+    email: str
+    add_contact: Callable
+    audit: dict = field(default_factory=dict)
+
+
+def create_case(actor, data, *, submitter=None, key_checked=False, inquirer=None):
+    """File a new case for `actor` (or for `submitter` when staff file by proxy, or for an
+    `inquirer` without an account, see Inquirer).
 
     A repeated submission key returns the case the first submission made, also
     when two identical requests race each other (the unique key decides).
     `key_checked`: the caller has just looked for an earlier submission with
     this key in this transaction (a race is still settled by the unique key).
     """
+    if (actor is None) != (inquirer is not None):
+        raise ValueError("a case is filed by an account (actor) or by an inquirer without one, never both")
     earlier = None if key_checked else existing_submission(actor, data.submission_key, submitter)
     if earlier is not None:
         return earlier
@@ -190,9 +210,14 @@ def create_case(actor, data, *, submitter=None, key_checked=False):
     signals.case_receiving.send(case, actor=actor)
     if not _insert_case(case):
         return existing_submission(actor, data.submission_key, submitter)
+    if inquirer is not None:
+        inquirer.add_contact(case)
     files = store_files(case, data.files, actor)
-    issue_receipt(case, files)
-    record("case.created", actor, case=case, participant=participant, number=case.number, source=data.source)
+    issue_receipt(case, files, submitter_email=inquirer.email if inquirer is not None else None)
+    record(
+        "case.created", actor, case=case, participant=participant, number=case.number, source=data.source,
+        **(inquirer.audit if inquirer is not None else {}),
+    )
     signals.case_created.send(case, actor=actor, participant=participant, request_type=request_type)
     return case
 
@@ -239,6 +264,10 @@ def _validate_new_case(actor, data):
 
 
 def _participant_for(actor, participant_id, request_type, errors):
+    if actor is None:  # an inquiry from someone without an account: general inquiries only
+        if participant_id or not (request_type.is_active and request_type.for_non_participants):
+            errors["request_type"] = "This kind of request is not open to inquiries."
+        return None
     participant = _chosen_participant(actor, participant_id) if participant_id else None
     if participant_id and participant is None:
         errors["participant"] = "Choose one of your companies."
@@ -339,16 +368,20 @@ _BUMPED = (Case.status, Case.updated_at, Case.version, Case.first_response_at, C
 # ---------------------------------------------------------------- status
 
 
-def _check_version(case, expected_version):
+STALE = "This case changed after you opened it. Review the latest version and try again."
+
+
+def check_version(case, expected_version, message=STALE):
+    """Raise StaleCase when the version the person saw (None: not said) is not the case's now."""
     if expected_version is not None and int(expected_version) != case.version:
-        raise StaleCase("This case changed after you opened it. Review the latest version and try again.")
+        raise StaleCase(message)
 
 
 def change_status(case, actor, new_status, *, reason=None, expected_version=None):
     """Move a case along its lifecycle (staff: any allowed step)."""
     if new_status not in STATUSES:
         raise InvalidCase({"status": "Choose a status from the list."})
-    _check_version(case, expected_version)
+    check_version(case, expected_version)
     if new_status == case.status:
         return case
     if new_status not in TRANSITIONS[case.status]:
@@ -367,7 +400,7 @@ def change_status(case, actor, new_status, *, reason=None, expected_version=None
     elif old_status in ("resolved", "closed"):
         case.resolved_at = None
         case.closed_at = None
-    _flush_versioned()
+    flush_versioned()
     record("case.status_changed", actor, case=case, before=old_status, after=new_status, reason=reason or "")
     signals.status_changed.send(case, actor=actor, old_status=old_status, new_status=new_status, reason=reason)
     return case
@@ -394,7 +427,8 @@ def reopen_case(case, actor, reason=None, expected_version=None):
     return change_status(case, actor, "in_progress", reason=reason or "reopened", expected_version=expected_version)
 
 
-def _flush_versioned():
+def flush_versioned():
+    """Flush the case's changes; StaleCase when someone else changed it at the same moment."""
     from sqlalchemy.orm.exc import StaleDataError
 
     try:
@@ -406,7 +440,7 @@ def _flush_versioned():
 
 def update_case(case, actor, *, expected_version=None, **changes):
     """Staff changes of priority, queue, assignee and the like, audited field by field."""
-    _check_version(case, expected_version)
+    check_version(case, expected_version)
     before = {}
     for name, value in changes.items():
         old = getattr(case, name)
@@ -416,7 +450,7 @@ def update_case(case, actor, *, expected_version=None, **changes):
     if not before:
         return case
     case.updated_at = utcnow()
-    _flush_versioned()
+    flush_versioned()
     record(
         "case.updated",
         actor,

@@ -6,10 +6,11 @@ from flask_login import current_user
 from askiso.cases import catalog, pending, rules, services
 from askiso.cases.blueprint import bp
 from askiso.cases.forms import new_case_form, options, show_errors, type_fields, type_values
+from askiso.cases.incoming import uploaded_files
+from askiso.cases.lookup import get_case_or_404
 from askiso.core.access import login_required
 from askiso.extensions import db
 from askiso.receipts.services import receipt_of
-from askiso.visibility import get_case_or_404
 
 
 def available_types(has_participant):
@@ -136,15 +137,6 @@ def _failed(ctx, form, key, chosen, errors):
     db.session.commit()
     show_errors(form, errors)
     return _render(ctx, form, pending.pending_for(current_user, key), status=422)
-
-
-def uploaded_files(name):
-    """The files of a multiple file input, as IncomingFile (an empty input sends none)."""
-    return [
-        services.IncomingFile(storage.filename, storage.stream)
-        for storage in request.files.getlist(name)
-        if storage and storage.filename
-    ]
 
 
 @bp.route("/cases/<number>/receipt")

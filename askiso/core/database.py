@@ -1,4 +1,4 @@
-"""Database connection settings: SQLite pragmas, session touch after each request,
+"""Database connection settings: SQLite pragmas,
 read-only requests ending their PostgreSQL transaction with COMMIT."""
 
 from sqlalchemy import event
@@ -6,13 +6,6 @@ from sqlalchemy.engine import Engine
 
 
 def init_app(app):
-    from askiso.auth.sessions import touch_session_after_request
-
-    @app.after_request
-    def _touch(response):
-        touch_session_after_request()
-        return response
-
     if app.config.get("QUERY_COUNT_HEADER"):
         _count_queries(app)
     _plan_for_each_execution(app)

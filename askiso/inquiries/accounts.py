@@ -8,7 +8,7 @@ proved the address by an emailed link, so no one gains someone else's cases.
 from sqlalchemy import select
 
 from askiso.audit.services import record
-from askiso.auth import tokens
+from askiso.auth import signals, tokens
 from askiso.auth.models import user_by_email
 from askiso.auth.services import create_user
 from askiso.cases.models import Case
@@ -52,6 +52,12 @@ def attach_inquiries_to(user):
             .order_by(Case.id)
         ).all()
         return sum(attach_case(case, user) for case in cases)
+
+
+@signals.address_proved.connect
+def _attach_when_address_proved(user, **_):
+    """Using an emailed link proved the address: the inquiries sent from it join the account."""
+    attach_inquiries_to(user)
 
 
 def request_account(link):

@@ -6,7 +6,7 @@ digest: the limiter's storage never holds an address). Numbers in docs/inquiries
 
 import hashlib
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 
 from askiso.auth.models import normalize_email
 from askiso.auth.throttle import address_key
@@ -41,21 +41,4 @@ def _private(response):
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     if request.path.startswith(TRACK_PREFIX) or request.path.startswith("/inquiries/confirm/"):
         response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-@bp.errorhandler(429)
-def _too_many(exc):
-    """A clear, polite answer that keeps what was typed on the inquiry form."""
-    retry = getattr(exc, "retry_after", None) or 3600
-    if request.endpoint == "inquiries.new":
-        from askiso.inquiries.public_views import render_new_form
-
-        response = render_new_form(notice="limit", status=429)
-    else:
-        response = render_template("inquiries/limited.html"), 429
-        from flask import make_response
-
-        response = make_response(*response)
-    response.headers["Retry-After"] = str(retry)
     return response

@@ -148,3 +148,16 @@ def lost():
         flash(LOST_SENT, "info")
         return redirect(url_for("inquiries.lost"))
     return render_template("inquiries/lost.html", form=form), 400 if request.method == "POST" else 200
+
+
+# Here, not in blueprint.py: it renders the inquiry form (render_new_form).
+@bp.errorhandler(429)
+def _too_many(exc):
+    """A clear, polite answer that keeps what was typed on the inquiry form."""
+    retry = getattr(exc, "retry_after", None) or 3600
+    if request.endpoint == "inquiries.new":
+        response = render_new_form(notice="limit", status=429)
+    else:
+        response = make_response(render_template("inquiries/limited.html"), 429)
+    response.headers["Retry-After"] = str(retry)
+    return response

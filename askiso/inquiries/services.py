@@ -13,11 +13,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
 from askiso.audit.services import record
-from askiso.cases import catalog, signals
+from askiso.cases import catalog
 from askiso.cases.fields import validate_field_values
-from askiso.cases.models import Case
-from askiso.cases.numbering import next_case_number
-from askiso.cases.services import InvalidCase
+from askiso.cases.services import Inquirer, InvalidCase, NewCase, create_case
 from askiso.core.timeutil import utcnow
 from askiso.core.tokens import hash_token, new_token
 from askiso.core.validation import normalized_email_or_error
@@ -27,7 +25,6 @@ from askiso.inquiries.models import InquiryContact, PendingInquiry
 from askiso.mail.case_mail import queue_inquirer_email
 from askiso.mail.services import queue_email
 from askiso.mail.suppression import is_suppressed
-from askiso.receipts.services import issue_receipt
 from askiso.visibility import scoped
 
 CONFIRM_TTL = timedelta(hours=24)
@@ -237,43 +234,33 @@ def _make_case(row):
 
 
 def create_inquiry_case(row):
-    """File the case of a confirmed submission: no participant, no submitter account.
-
-    The same steps as askiso.cases.services.create_case, whose permission
-    check needs an acting account; see docs/inquiries.md.
-    """
+    """File the case of a confirmed submission: no participant, no submitter account
+    (askiso.cases.services.create_case with an Inquirer; see docs/inquiries.md)."""
     request_type = _request_type(row.request_type_key)
-    values, problems = validate_field_values(request_type, row.field_values) if request_type else ({}, {"": ""})
-    if request_type is None or problems:
+    if request_type is None:
         raise InvalidCase({"request_type": "This kind of request is no longer offered. Please submit it again."})
-    topic = _topic(row.topic_key)
-    now = utcnow()
-    case = Case(
-        number=next_case_number(now.year),
-        participant_id=None,
-        submitter_id=None,
-        request_type_id=request_type.id,
-        topic_id=topic.id if topic else request_type.default_topic_id,
+    topic = _topic(row.topic_key) if row.topic_key else None
+    data = NewCase(
+        request_type_key=request_type.key,
         subject=row.subject,
         description=row.description,
-        field_values=values,
-        status="new",
-        priority="normal",
-        queue_id=request_type.queue_id,
-        source="web",
-        received_at=now,
-        created_at=now,
-        updated_at=now,
+        topic_key=topic.key if topic is not None else None,
+        field_values=row.field_values or {},
     )
-    signals.case_receiving.send(case, actor=None)
-    db.session.add(case)
-    db.session.flush()
-    db.session.add(InquiryContact(case_id=case.id, name=row.name, email=row.email, organization=row.organization))
-    db.session.flush()
-    issue_receipt(case, submitter_email=row.email)
-    record("case.created", None, case=case, number=case.number, source="web", inquiry=True, email=row.email)
-    signals.case_created.send(case, actor=None)
-    return case
+
+    def add_contact(case):
+        db.session.add(InquiryContact(case_id=case.id, name=row.name, email=row.email, organization=row.organization))
+        db.session.flush()
+
+    inquirer = Inquirer(row.email, add_contact, audit={"inquiry": True, "email": row.email})
+    try:
+        return create_case(None, data, inquirer=inquirer)
+    except InvalidCase as exc:
+        if any(name == "request_type" or name.startswith("fields.") for name in exc.errors):
+            raise InvalidCase(
+                {"request_type": "This kind of request is no longer offered. Please submit it again."}
+            ) from exc
+        raise
 
 
 def purge_expired(now=None):

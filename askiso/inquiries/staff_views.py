@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from askiso.cams.models import Participant
+from askiso.cases.lookup import get_case_or_404
 from askiso.cases.models import Case
 from askiso.cases.services import CaseError, InvalidCase
 from askiso.core.access import staff_required
@@ -13,7 +14,7 @@ from askiso.inquiries import accounts
 from askiso.inquiries.blueprint import bp
 from askiso.inquiries.forms import LinkParticipantForm
 from askiso.inquiries.models import InquiryContact
-from askiso.visibility import get_case_or_404, visible_cases
+from askiso.visibility import visible_cases
 
 LIST_LIMIT = 200
 

@@ -3,15 +3,17 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from askiso.cases.downloads import send_attachment
+from askiso.cases.incoming import uploaded_files
 from askiso.cases.models import Attachment
-from askiso.cases.services import CaseError, IncomingFile, InvalidCase
+from askiso.cases.services import CaseError, InvalidCase
 from askiso.core.access import public
 from askiso.extensions import db, limiter
 from askiso.inquiries import accounts, links
 from askiso.inquiries.blueprint import ACCOUNT_PER_ADDRESS, REPLY_PER_ADDRESS, TRACK_PER_ADDRESS, bp, client_key
 from askiso.inquiries.forms import ConfirmForm, ReplyForm
 from askiso.inquiries.models import InquiryContact
-from askiso.visibility import tracking_view_ends_at, visible_attachments_for_tracking, visible_messages_for_tracking
+from askiso.inquiries.tracking import visible_attachments_for_tracking, visible_messages_for_tracking
+from askiso.visibility import tracking_view_ends_at
 
 ACCOUNT_MESSAGES = {
     "created": "We have emailed {email} a link to choose your password. Your inquiries will be in your case list.",
@@ -51,7 +53,7 @@ def _page(link, token, form=None, status=200):
 
 
 def _incoming_files():
-    return [IncomingFile(f.filename, f.stream) for f in request.files.getlist("files") if f and f.filename]
+    return uploaded_files("files")
 
 
 @bp.route("/inquiries/t/<token>", methods=["GET", "POST"])

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from askiso.cases import rules
 from askiso.core.access import login_required
 from askiso.extensions import db
+from askiso.mail.blueprint import bp
 from askiso.mail.models import InboundEmail
 from askiso.mail.preferences import options_for, save_preferences
-from askiso.mail.routes import bp
 
 
 @bp.app_template_global()

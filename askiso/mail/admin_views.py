@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from askiso.audit.services import record
 from askiso.core.access import staff_required
 from askiso.extensions import db
+from askiso.mail.blueprint import bp
 from askiso.mail.models import INBOUND_STATUSES, InboundEmail, OutboxEmail
-from askiso.mail.routes import bp
 from askiso.mail.sender import retry_now
 
 PAGE = 100

@@ -4,11 +4,10 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import abort, current_app, render_template
 
 from askiso.core.access import public
-
-bp = Blueprint("mail", __name__)
+from askiso.mail.blueprint import bp
 
 
 def _enabled():
@@ -74,5 +73,5 @@ def _read(path):
     }
 
 
-# Views split into modules of their own, on this blueprint.
+# Views split into modules of their own, on this blueprint (askiso/mail/blueprint.py).
 from askiso.mail import account_views, admin_views  # noqa: E402, F401

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, func, or_, select
 
+from askiso.cams.memberships import active_memberships
 from askiso.cams.models import Participant
 from askiso.cases.models import Case, RequestType
 from askiso.core.timeutil import format_local, utcnow
@@ -13,7 +14,7 @@ from askiso.extensions import db
 from askiso.obligations.models import OUTSTANDING, STATES, Obligation, ObligationParticipant
 from askiso.obligations.services import shown_state
 from askiso.staff.sla import describe_due
-from askiso.visibility import active_memberships, can_view_case, case_clause
+from askiso.visibility import can_view_case, case_clause
 
 # ---------------------------------------------------------------- staff
 

@@ -23,11 +23,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from askiso.auth.invitations import external_link
+from askiso.auth.models import User
+from askiso.cams.models import Membership
 from askiso.core.timeutil import format_local, utcnow
 from askiso.extensions import db
 from askiso.mail.services import queue_email
 from askiso.obligations.models import OUTSTANDING, Obligation, ObligationParticipant, ObligationReminder
-from askiso.obligations.services import reminder_recipients
 from askiso.staff.sla import describe_due
 
 OVERDUE = "overdue"
@@ -189,3 +190,22 @@ def start_background_reminders(app, interval=300.0):
     thread = threading.Thread(target=run, name="obligation-reminders", daemon=True)
     thread.start()
     return stop
+
+
+# ---------------------------------------------------------------- who is told
+
+
+def reminder_recipients(participant_id):
+    """Emails of the participant's Security Administrators and External Managers (active memberships and accounts)."""
+    return list(db.session.scalars(
+        select(User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.participant_id == participant_id,
+            Membership.is_active.is_(True),
+            (Membership.is_security_admin.is_(True)) | (Membership.is_external_manager.is_(True)),
+            User.is_active.is_(True),
+        )
+        .order_by(User.email)
+        .distinct()
+    ))

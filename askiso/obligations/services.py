@@ -13,10 +13,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from askiso.audit.services import record
-from askiso.cams.models import Membership, Participant
+from askiso.cams.models import Participant
 from askiso.cases.models import RequestType
 from askiso.core.timeutil import LOCAL_TZ, utcnow
 from askiso.extensions import db
+from askiso.obligations import reminders
 from askiso.obligations.models import (
     OUTSTANDING,
     Obligation,
@@ -269,28 +270,5 @@ def return_filing(actor, row, reason):
     row.decided_at = utcnow()
     row.decided_by_id = actor.id
     record("obligation.returned", actor, participant=row.participant, obligation=row.obligation_id, reason=reason)
-    from askiso.obligations.reminders import notify_returned
-
-    notify_returned(row)
+    reminders.notify_returned(row)
     db.session.flush()
-
-
-# ---------------------------------------------------------------- who is told
-
-
-def reminder_recipients(participant_id):
-    """Emails of the participant's Security Administrators and External Managers (active memberships and accounts)."""
-    from askiso.auth.models import User
-
-    return list(db.session.scalars(
-        select(User.email)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.participant_id == participant_id,
-            Membership.is_active.is_(True),
-            (Membership.is_security_admin.is_(True)) | (Membership.is_external_manager.is_(True)),
-            User.is_active.is_(True),
-        )
-        .order_by(User.email)
-        .distinct()
-    ))

@@ -6,10 +6,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
 
+from askiso.cases.lookup import get_case_or_404
 from askiso.core.access import login_required, public
 from askiso.extensions import limiter
 from askiso.receipts import keys, services
-from askiso.visibility import get_case_or_404
 
 bp = Blueprint("receipts", __name__)
 VERIFY_LIMIT = "30/minute"

@@ -5,11 +5,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 
+from askiso.cases.lookup import get_case_or_404
 from askiso.core.access import login_required, public
 from askiso.extensions import db, limiter
 from askiso.satisfaction import services
 from askiso.satisfaction.models import SCORE_LABELS, SCORES
-from askiso.visibility import get_case_or_404
 
 bp = Blueprint("satisfaction", __name__)
 

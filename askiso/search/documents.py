@@ -234,7 +234,9 @@ def _add_messages(docs, include_internal):
 
 
 def _add_files(docs, include_internal):
-    # A file is internal when it says so or when its message is internal.
+    # A file is internal when its message is (visibility.PUBLIC_FILE; store_files makes it so). The
+    # message is asked too, exactly as the PostgreSQL rebuild's SQL does (postgres_rebuild.py):
+    # the two must build the same texts.
     internal = or_(Attachment.is_internal.is_(True), Message.is_internal.is_(True))
     stmt = (
         select(Attachment.case_id, Attachment.filename, internal.label("internal"))
@@ -246,3 +248,27 @@ def _add_files(docs, include_internal):
     for case_id, filename, is_internal in db.session.execute(stmt.order_by(Attachment.id)):
         doc = docs[case_id]
         (doc.internal_parts if is_internal else doc.public_parts).append(filename)
+
+
+# Cases read per query round of a rebuild.
+LOAD_CHUNK = 1000
+
+
+def all_case_ids():
+    """Every case id, unscoped: the rebuild needs them all."""
+    with unscoped("the search index holds every case; each hit is checked by the rule when read"):
+        return list(db.session.scalars(all_cases().with_only_columns(Case.id).order_by(Case.id)))
+
+
+def iter_all_documents(case_ids=None, chunk=LOAD_CHUNK, release=False):
+    """CaseDocuments of every case (or of `case_ids`), read in chunks.
+
+    `release` ends the read transaction after each chunk (CLI and rebuild
+    processes only: a web request keeps its own).
+    """
+    ids = all_case_ids() if case_ids is None else list(case_ids)
+    for start in range(0, len(ids), chunk):
+        docs = load_documents_bulk(ids[start : start + chunk], include_internal=True)
+        yield from (docs[i] for i in ids[start : start + chunk] if i in docs)
+        if release:
+            db.session.rollback()

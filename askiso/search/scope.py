@@ -1,17 +1,18 @@
-"""The viewer's search scope, read from the same facts as askiso/visibility.py.
+"""The viewer's search scope, derived from askiso/visibility.py's rule.
 
-The index holds cases of every company, so the scope is part of each query;
-hits are re-checked through visibility.py before they are shown anyway.
+The index holds cases of every company, so the scope is part of each query: the Scope is the
+rule's values for this viewer (visibility.rule_values) in the shape the index filters by, and
+scope_clause is the rule itself with those values bound (visibility.bound_rule). Hits are
+re-checked through visibility.py before they are shown anyway.
 """
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import select, true
 
-from askiso.cams.models import Membership
-from askiso.cases.models import Case, CaseContact, QueueMember
+from askiso.cases.models import QueueMember
 from askiso.extensions import db
-from askiso.visibility import _require_viewer, _restricted_to_queues
+from askiso.visibility import bound_rule, rule_values
 
 
 @dataclass(frozen=True)
@@ -24,43 +25,33 @@ class Scope:
     own_cases_of: tuple = ()
     own_inquiries: bool = True
 
+    @property
+    def rule(self):
+        """(key, values): the visibility rule this scope stands for (see visibility.RULES)."""
+        if not self.own_inquiries:  # an agent restricted to their queues
+            return "staff-queues", {"viewer_id": self.user_id}
+        return "participant", {
+            "viewer_id": self.user_id,
+            "member_ids": [*self.all_cases_of, *self.own_cases_of],
+            "managed_ids": list(self.all_cases_of),
+        }
+
 
 def viewer_scope(viewer):
     """(is_staff, Scope or None); None means every case. Fails closed without a viewer."""
-    _require_viewer(viewer)
-    if viewer.is_staff:
-        if _restricted_to_queues(viewer):
-            queues = db.session.scalars(select(QueueMember.queue_id).where(QueueMember.user_id == viewer.id))
-            return True, Scope(viewer.id, queue_ids=tuple(sorted(queues)), own_inquiries=False)
+    key, values = rule_values(viewer)
+    if key == "staff":
         return True, None
-    rows = db.session.execute(
-        select(Membership.participant_id, Membership.is_external_manager).where(
-            Membership.user_id == viewer.id, Membership.is_active.is_(True)
-        )
-    ).all()
-    managed = tuple(sorted({pid for pid, em in rows if em}))
-    member = tuple(sorted({pid for pid, em in rows if not em} - set(managed)))
+    if key == "staff-queues":
+        queues = db.session.scalars(select(QueueMember.queue_id).where(QueueMember.user_id == viewer.id))
+        return True, Scope(viewer.id, queue_ids=tuple(sorted(queues)), own_inquiries=False)
+    managed = tuple(sorted(set(values["managed_ids"])))
+    member = tuple(sorted(set(values["member_ids"]) - set(managed)))
     return False, Scope(viewer.id, all_cases_of=managed, own_cases_of=member)
 
 
 def scope_clause(scope):
-    """The Scope as a SQL condition on Case (True for "every case").
-
-    Searches AND it with visibility.py's own condition: two independent
-    statements of the rules must both let a case through.
-    """
+    """The Scope as a SQL condition on Case (True for "every case"): the rule, bound."""
     if scope is None:
         return true()
-    follows = exists().where(CaseContact.case_id == Case.id, CaseContact.user_id == scope.user_id).correlate(Case)
-    clauses = []
-    if scope.queue_ids:
-        clauses.append(Case.queue_id.in_(scope.queue_ids))
-    if scope.all_cases_of:
-        clauses.append(Case.participant_id.in_(scope.all_cases_of))
-    if scope.own_cases_of:
-        clauses.append(
-            and_(Case.participant_id.in_(scope.own_cases_of), or_(Case.submitter_id == scope.user_id, follows))
-        )
-    if scope.own_inquiries:
-        clauses.append(and_(Case.participant_id.is_(None), Case.submitter_id == scope.user_id))
-    return or_(*clauses) if clauses else false()
+    return bound_rule(*scope.rule)

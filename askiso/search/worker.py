@@ -13,18 +13,14 @@ import threading
 
 from sqlalchemy import delete, select
 
-from askiso.cases.models import Case
 from askiso.extensions import db
 from askiso.search.backends import WriterBusy, get_backend
-from askiso.search.documents import load_documents, load_documents_bulk
+from askiso.search.documents import all_case_ids, iter_all_documents, load_documents
 from askiso.search.models import SearchQueue
 from askiso.search.tracking import work_available
-from askiso.visibility import all_cases, unscoped
 
 log = logging.getLogger(__name__)
 BATCH = 200
-# Cases read per query round of a rebuild.
-LOAD_CHUNK = 1000
 # A rebuild of at least this many cases runs in several processes (Whoosh).
 PARALLEL_MIN = 20_000
 
@@ -74,26 +70,6 @@ def process_queue(limit=BATCH):
 
 def pending_count():
     return db.session.scalar(select(db.func.count()).select_from(SearchQueue)) or 0
-
-
-def all_case_ids():
-    """Every case id, unscoped: the rebuild needs them all."""
-    with unscoped("the search index holds every case; each hit is checked by the rule when read"):
-        return list(db.session.scalars(all_cases().with_only_columns(Case.id).order_by(Case.id)))
-
-
-def iter_all_documents(case_ids=None, chunk=LOAD_CHUNK, release=False):
-    """CaseDocuments of every case (or of `case_ids`), read in chunks.
-
-    `release` ends the read transaction after each chunk (CLI and rebuild
-    processes only: a web request keeps its own).
-    """
-    ids = all_case_ids() if case_ids is None else list(case_ids)
-    for start in range(0, len(ids), chunk):
-        docs = load_documents_bulk(ids[start : start + chunk], include_internal=True)
-        yield from (docs[i] for i in ids[start : start + chunk] if i in docs)
-        if release:
-            db.session.rollback()
 
 
 def reindex(progress=None, procs=None):

@@ -10,7 +10,7 @@ from askiso.audit.services import record
 from askiso.cases import services as case_services
 from askiso.cases import signals
 from askiso.cases.models import PRIORITIES, STATUS_LABELS, STATUSES, Attachment, Case, Message, Topic
-from askiso.cases.services import InvalidCase, StaleCase, _check_version, _flush_versioned
+from askiso.cases.services import InvalidCase, check_version, flush_versioned
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.mail.case_mail import queue_case_email
@@ -87,7 +87,7 @@ def work_case(case, actor, expected_version, *, values=None, message=None):
     or None. The version is checked once, before anything changes; the message goes first so that
     an empty text or a refused file changes nothing. Returns (new message or None, changed names).
     """
-    _check_version(case, expected_version)
+    check_version(case, expected_version)
     changes, status = property_changes(case, values or {})
     added = None
     if message is not None:
@@ -135,8 +135,7 @@ def _check_mergeable(duplicate, target):
 
 def merge_case(duplicate, target, actor, expected_version=None):
     """Move every message and file of `duplicate` into `target` and close the duplicate."""
-    if expected_version is not None and int(expected_version) != duplicate.version:
-        raise StaleCase("This case changed after you opened it. Review the latest version and try again.")
+    check_version(duplicate, expected_version)
     _check_mergeable(duplicate, target)
     now = utcnow()
     moved_messages = db.session.scalar(select(func.count()).where(Message.case_id == duplicate.id))
@@ -154,7 +153,7 @@ def merge_case(duplicate, target, actor, expected_version=None):
     ))
     _close_as_merged(duplicate, target, actor, now)
     target.updated_at = now
-    _flush_versioned()
+    flush_versioned()
     record("case.merged", actor, case=duplicate, participant=duplicate.participant_id, into=target.number,
            messages=moved_messages, files=moved_files)
     record("case.merged_from", actor, case=target, participant=target.participant_id, source=duplicate.number,

@@ -8,8 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from askiso.cases import catalog
+from askiso.cases.incoming import uploaded_files
+from askiso.cases.lookup import get_case_or_404
 from askiso.cases.models import Case, CaseContact, Message
-from askiso.cases.services import CaseError, IncomingFile, InvalidCase, StaleCase
+from askiso.cases.services import CaseError, InvalidCase, StaleCase
 from askiso.core.access import staff_required
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
@@ -22,7 +24,6 @@ from askiso.staff.macros import summary as macro_summary
 from askiso.staff.macros import usable_macro, usable_macros
 from askiso.visibility import (
     can_see_internal,
-    get_case_or_404,
     visible_attachments,
     visible_cases,
     visible_messages,
@@ -133,7 +134,7 @@ def case(number):
 
 
 def _incoming_files(field_name):
-    return [IncomingFile(f.filename, f.stream) for f in request.files.getlist(field_name) if f and f.filename]
+    return uploaded_files(field_name)
 
 
 @bp.route("/cases/<number>/reply", methods=["POST"])

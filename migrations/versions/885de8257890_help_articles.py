@@ -6,7 +6,7 @@ participant-applications page; they are added through the seeded_rows ledger
 brought back. See docs/articles.md.
 
 Revision ID: 885de8257890
-Revises: c4d9e2a7f310
+Revises: 9a89d0629df5
 Create Date: 2026-12-03 06:30:00
 
 """
@@ -19,7 +19,7 @@ from askiso.core.seeding import add_missing, seeded_ids
 
 # revision identifiers, used by Alembic.
 revision = '885de8257890'
-down_revision = 'c4d9e2a7f310'
+down_revision = '9a89d0629df5'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """macros (named sets of staff actions) and case_presence (who has a staff case page open)
 
 Revision ID: 9a89d0629df5
-Revises: c4d9e2a7f310
+Revises: b5e158357302
 Create Date: 2026-12-03 06:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9a89d0629df5'
-down_revision = 'c4d9e2a7f310'
+down_revision = 'b5e158357302'
 branch_labels = None
 depends_on = None
 

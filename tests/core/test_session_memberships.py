@@ -1,5 +1,5 @@
 """A signed-in request's memberships come with its session row (askiso/auth/sessions.py,
-askiso/visibility.py memberships_column): they must be that person's, active, and current.
+askiso/cams/memberships.py memberships_column): they must be that person's, active, and current.
 
 From the attacker's side: another company's user signed in at the same time,
 a membership ended or a manager role taken away between two requests.
@@ -9,8 +9,9 @@ import re
 
 from sqlalchemy import select
 
-from askiso import visibility
+from askiso.cams.memberships import active_memberships
 from askiso.cams.models import Membership
+from askiso.core.request_cache import forget_answers
 from askiso.extensions import db
 from tests.cases.helpers import new_case
 from tests.factories import add_member, make_participant, make_user
@@ -74,11 +75,11 @@ def test_memberships_read_with_the_session_equal_those_read_on_their_own(app, cl
         g.pop("_login_user", None)  # the tests' app context outlives a request: load as a new one does
         viewer = current_user._get_current_object()
         assert viewer.id == person.id
-        with_session = visibility.active_memberships(viewer)
+        with_session = active_memberships(viewer)
     assert len(seen) == 1 and "user_sessions" in seen[0]
-    visibility._forget_answers()
+    forget_answers()
     with app.test_request_context("/"):
-        on_their_own = visibility.active_memberships(viewer)
+        on_their_own = active_memberships(viewer)
     assert with_session == on_their_own
     assert [m.participant_code for m in with_session] == ["AP", "AW", "BT"]  # case and accents aside
     assert [(m.is_external_manager, m.is_security_admin) for m in with_session] == [

@@ -157,3 +157,56 @@ def test_own_cases_branches_are_the_rule_cut_into_disjoint_parts(people):
         ))
         assert set().union(*parts) == mine & visible_numbers(person), person.email
         assert sum(len(p) for p in parts) == len(set().union(*parts)), person.email
+
+
+def test_a_file_of_an_internal_note_is_internal_however_it_is_stored(people):
+    """One definition of a public file (visibility.PUBLIC_FILE): a file is internal when its message
+    is, even when the caller forgot to say so; a tracking link and the participant never get it."""
+    from askiso.cases.models import Message
+    from askiso.inquiries.tracking import visible_attachments_for_tracking
+    from askiso.visibility import visible_attachments
+    from tests.cases.helpers import pdf_file
+
+    case = new_case(people.alpha_user, people.alpha)
+    note = services.add_message(case, people.agent, "internal", internal=True)
+    (row,) = services.store_files(case, [pdf_file("note.pdf")], people.agent, message=note, internal=False)
+    db.session.commit()
+    assert isinstance(note, Message) and row.is_internal
+    assert db.session.scalars(visible_attachments(people.alpha_user, case)).all() == []
+    assert db.session.scalars(visible_attachments_for_tracking(case)).all() == []
+    assert db.session.scalars(visible_attachments(people.agent, case)).all() == [row]
+
+
+def test_the_mail_filter_reads_the_same_few_statements_for_any_number_of_people(people):
+    """case_mail_recipients reads the memberships of everyone asked about at once (and the contacts
+    only when the answer depends on them): no statement per person."""
+    from askiso.visibility import case_mail_recipients
+    from tests.statements import recorded_statements
+
+    case = new_case(people.alpha_user, people.alpha)
+    services.add_contact(case, people.alpha_user, people.alpha_colleague)
+    db.session.commit()
+    everyone = [people.alpha_user, people.alpha_colleague, people.alpha_manager, people.beta_user,
+                people.former, people.outsider, people.both]
+    for loaded in (case, *everyone):  # loaded before counting: the filter's own statements only
+        db.session.refresh(loaded)
+    with recorded_statements() as one:
+        case_mail_recipients(case, everyone[:1])
+    with recorded_statements() as many:
+        chosen = case_mail_recipients(case, everyone)
+    assert len(one) <= 2 and len(many) <= 2
+    assert people.alpha_user in chosen and people.alpha_colleague in chosen and people.alpha_manager in chosen
+    assert people.beta_user not in chosen and people.former not in chosen and people.outsider not in chosen
+
+
+def test_the_rule_reads_in_python_only_what_it_knows(app):
+    """can_view_case reads the same statement as the SQL forms; a term with no Python reading is
+    refused (the caller asks SQL), never guessed."""
+    from sqlalchemy import func
+
+    from askiso.cases.models import Case
+    from askiso.visibility import RULES, _evaluator
+
+    assert _evaluator(RULES["participant"]) is not None
+    assert _evaluator(RULES["staff-queues"]) is None  # a subquery of queue members: asked in SQL
+    assert _evaluator(func.lower(Case.subject) == "x") is None

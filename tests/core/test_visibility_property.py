@@ -1,11 +1,13 @@
 """Every form of the visibility rule agrees with the rule in plain words (DESIGN §1), on people,
 memberships, roles, contacts and cases that Hypothesis makes up.
 
-The forms: can_view_case, visible_cases (the SQL clause), the kept clause with its bound values
-(the case lists and page), the "my cases" groups, the search scope, and the filter of every
-email about a case. Each example builds its own companies and people, files cases while
-everyone still belongs, then ends, removes and changes memberships: the state a real
-company reaches.
+The rule is stated once (askiso/visibility.py RULES, with bound parameters); the forms derived
+from it: case_clause and visible_cases (the statement with the values bound), the kept clause
+with its values (the case lists and page), the "my cases" groups, can_view_case (the statement
+read in Python), the search scope (its Scope and its SQL condition), and the filter of every
+email about a case (the statement read in Python for many people at once). Each example builds
+its own companies and people, files cases while everyone still belongs, then ends, removes and
+changes memberships: the state a real company reaches.
 """
 
 import itertools
@@ -18,10 +20,13 @@ from askiso.cases.models import Case, CaseContact
 from askiso.extensions import db
 from askiso.search.scope import scope_clause, viewer_scope
 from askiso.visibility import (
+    bound_rule,
     can_view_case,
+    case_clause,
     case_mail_recipients,
     kept_case_clause,
     kept_own_cases,
+    rule_values,
     visible_cases,
 )
 from tests import factories
@@ -110,6 +115,21 @@ def test_every_form_of_the_rule_agrees_with_the_plain_rule(app, w):
         _staff, scope = viewer_scope(person)
         assert _ids(select(Case).where(scope_clause(scope)), case_ids) == expected
         assert {c.id for c in cases if case_mail_recipients(c, [person])} == expected
+        assert _ids(select(Case).where(case_clause(person)), case_ids) == expected
+        assert _ids(select(Case).where(bound_rule(*rule_values(person))), case_ids) == expected
+        _staff, scope = viewer_scope(person)
+        managed = set(scope.all_cases_of)
+        by_scope = {  # the Scope's facts, as the index filters by them (askiso/search/backends)
+            case.id for case, spec in zip(cases, w["cases"])
+            if (case.participant_id in managed)
+            or (case.participant_id in scope.own_cases_of and (spec["submitter"] == p or p in spec["contacts"]))
+            or (case.participant_id is None and spec["submitter"] == p)
+        }
+        assert by_scope == expected
+    for case, spec in zip(cases, w["cases"]):  # everyone asked about at once, in order
+        wanted = [person for p, person in enumerate(people) if plain_rule(w, p, spec)]
+        assert case_mail_recipients(case, people) == wanted
+        assert case_mail_recipients(case, [*people, None, *people]) == wanted  # once each, in order
 
 
 def test_the_plain_rule_itself_on_known_cases():

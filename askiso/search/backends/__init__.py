@@ -14,32 +14,14 @@ A backend offers:
 - `snippet(hit, doc, staff)`: `(Markup or None, from_internal)`.
 """
 
-from dataclasses import dataclass, field
-
 from flask import current_app
 
 from askiso.extensions import db
+from askiso.search.backends.base import Hit, MoreThan, SearchUnavailable, WriterBusy
+
+__all__ = ["BACKENDS", "Hit", "MoreThan", "SearchUnavailable", "WriterBusy", "backend_name", "get_backend"]
 
 BACKENDS = ("whoosh", "postgres")
-
-
-class WriterBusy(RuntimeError):
-    """Another process or thread is writing the index; try again later."""
-
-
-class MoreThan(int):
-    """A search total that stopped counting: more than this many cases match."""
-
-
-class SearchUnavailable(RuntimeError):
-    """The index cannot answer right now."""
-
-
-@dataclass
-class Hit:
-    case_id: int
-    # Backend-specific: matched terms (Whoosh) or the query text (PostgreSQL).
-    context: dict = field(default_factory=dict)
 
 
 def backend_name(app=None):

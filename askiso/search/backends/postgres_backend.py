@@ -18,7 +18,8 @@ from askiso.cams.models import Participant
 from askiso.cases.models import Case, CaseContact, RequestType
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
-from askiso.search.backends import Hit, MoreThan, WriterBusy, postgres_rebuild
+from askiso.search.backends import postgres_rebuild
+from askiso.search.backends.base import Hit, MoreThan, WriterBusy
 from askiso.search.documents import MARK_END, MARK_START
 from askiso.search.models import CaseSearch
 from askiso.search.query import plain_snippet, render_snippet, sql_filters

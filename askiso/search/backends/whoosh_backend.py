@@ -26,7 +26,8 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.query import And, NullQuery, Or, Term
 from whoosh.util.filelock import FcntlLock
 
-from askiso.search.backends import Hit, SearchUnavailable, WriterBusy, whoosh_search
+from askiso.search.backends import whoosh_search
+from askiso.search.backends.base import Hit, SearchUnavailable, WriterBusy
 from askiso.search.backends.whoosh_build import (
     SegmentBuilder,
     StemmedText,
@@ -34,6 +35,7 @@ from askiso.search.backends.whoosh_build import (
     commit_segments,
 )
 from askiso.search.backends.whoosh_highlight import highlight
+from askiso.search.documents import iter_all_documents
 from askiso.search.query import plain_snippet, render_snippet
 from askiso.search.scope import viewer_scope
 
@@ -251,8 +253,6 @@ class WhooshBackend:
         except SearchUnavailable as exc:
             level = logging.WARNING if self.store.link.is_symlink() else logging.INFO
             log.log(level, "%s; rebuilding it from the database", exc)
-            from askiso.search.worker import iter_all_documents
-
             self.store.build(iter_all_documents())
             return self.store.open()
 

@@ -47,7 +47,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 ANALYZER = StemmingAnalyzer()
 # Whoosh's default token pattern, with its group made non-capturing for findall.
 _WHOOSH_PATTERN = r"[\w\*]+(\.?[\w\*]+)*"
-_FINDALL_PATTERN = r"[\w\*]+(?:\.?[\w\*]+)*"
+FINDALL_PATTERN = r"[\w\*]+(?:\.?[\w\*]+)*"
 _STEM_CACHE_LIMIT = 200_000
 PROGRESS_EVERY = 500
 # Posting blocks are zlib-compressed at Whoosh's level unless they are tiny
@@ -66,7 +66,7 @@ class _FastAnalysis:
         assert tokenizer.expression.pattern == _WHOOSH_PATTERN
         assert type(lowercase) is LowercaseFilter and type(stop) is StopFilter and type(stemmer) is StemFilter
         assert stop.renumber and stemmer.lang is None
-        self.words = re.compile(_FINDALL_PATTERN).findall
+        self.words = re.compile(FINDALL_PATTERN).findall
         self.stops = stop.stops
         self.minsize = stop.min
         self.maxsize = stop.max

@@ -19,7 +19,7 @@ its start only as far as needed to settle that choice.
 
 import re
 
-from askiso.search.backends.whoosh_build import _FINDALL_PATTERN, FAST
+from askiso.search.backends.whoosh_build import FAST, FINDALL_PATTERN
 from askiso.search.documents import MARK_END, MARK_START
 
 MAX_CHARS = 300
@@ -27,7 +27,7 @@ SURROUND = 60
 TOP = 2
 FIRST_CHARS = 1000  # read first; then four times as much until the snippet is settled
 ELLIPSIS = "…"
-_WORD = re.compile(_FINDALL_PATTERN)
+_WORD = re.compile(FINDALL_PATTERN)
 # A listed word where the tokenizer would start and end a token: not inside
 # a longer run of word characters, nor joined to one by a single dot.
 _BEFORE = r"(?<![\w\*])(?<![\w\*]\.)"

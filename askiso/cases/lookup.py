@@ -1,0 +1,108 @@
+"""Loading a case (and its files and conversation) for a page, through the visibility rule.
+
+The rule is askiso/visibility.py's; what is here is what the case pages load with it (the
+case's many-to-ones in one joined row) and the statements kept for the busiest of them.
+"""
+
+import functools
+
+from flask import abort
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
+
+from askiso.auth.models import User
+from askiso.cases.models import Attachment, Case, Message
+from askiso.core.database import generic_plan
+from askiso.core.request_cache import request_cache
+from askiso.extensions import db
+from askiso.visibility import PUBLIC_FILE, PUBLIC_MESSAGE, can_view_case, kept_case_clause, scoped, visible_attachments
+
+
+@functools.cache
+def _case_page_loads():
+    """What the case pages show of the case's many-to-ones: one joined row instead of a lazy load each."""
+    return (
+        joinedload(Case.participant),
+        joinedload(Case.request_type),
+        joinedload(Case.topic),
+        joinedload(Case.queue),
+        joinedload(Case.submitter),
+        joinedload(Case.assignee),
+    )
+
+
+_BY_NUMBER = {}  # (clause key, the options) -> kept statement
+
+
+def get_case_or_404(number, viewer, *options):
+    """Load a case by its number and check the viewer may see it; 404 otherwise.
+
+    `options` are further loader options (eager loads) for what the caller
+    shows; they never change which cases the viewer may see. Pass the same
+    option objects each time (module constants) and the statement is kept.
+    """
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        abort(404)
+    key, clause, values = kept_case_clause(viewer)
+    shape = (key, options)  # the options themselves (compared by identity): held while kept
+    stmt = _BY_NUMBER.get(shape)
+    if stmt is None:
+        stmt = generic_plan(  # a unique number: one plan fits every value
+            scoped(
+                select(Case).where(clause, Case.number == bindparam("number")).options(*_case_page_loads(), *options)
+            )
+        )
+        if len(_BY_NUMBER) < 32:
+            _BY_NUMBER[shape] = stmt
+    # unique(): a caller's options may join a collection (the contacts) into the row.
+    case = db.session.execute(stmt, {**values, "number": number}).unique().scalar_one_or_none()
+    if case is None:
+        abort(404)
+    # Loaded through the visibility rule: can_view_case need not ask again this request.
+    request_cache()[(viewer.id, case.id)] = True
+    return case
+
+
+def get_attachment_or_404(case, attachment_id, viewer):
+    """An attachment of a visible case, if the viewer may download it."""
+    attachment = db.session.scalar(visible_attachments(viewer, case).where(Attachment.id == attachment_id))
+    if attachment is None:
+        abort(404)
+    return attachment
+
+
+@functools.cache
+def _public_conversation_statements():
+    """The public messages (with their authors' names) and public files of one case, as plain
+    rows, kept."""
+    case_id = bindparam("case_id")
+    messages = (
+        select(
+            Message.id,
+            Message.created_at,
+            Message.body,
+            Message.author_name,
+            User.name.label("user_name"),
+            User.staff_role.label("user_staff_role"),
+        )
+        .outerjoin(User, User.id == Message.author_id)
+        .where(Message.case_id == case_id, PUBLIC_MESSAGE)
+        .order_by(Message.created_at, Message.id)
+    )
+    files = (
+        select(Attachment.id, Attachment.message_id, Attachment.filename, Attachment.size)
+        .where(Attachment.case_id == case_id, PUBLIC_FILE)
+        .order_by(Attachment.created_at, Attachment.id)
+    )
+    return generic_plan(scoped(messages)), generic_plan(scoped(files))
+
+
+def public_conversation(viewer, case):
+    """(messages, files) as plain rows: the public messages of a case, oldest first, with their
+    authors' names, and its public files, when the viewer may see the case; ([], []) otherwise.
+    Internal notes and their files are never in it, whoever asks (the participant's view)."""
+    if not can_view_case(viewer, case):
+        return [], []
+    messages, files = _public_conversation_statements()
+    values = {"case_id": case.id}
+    return db.session.execute(messages, values).all(), db.session.execute(files, values).all()
