@@ -6,11 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from askiso.articles.audience import get_article_or_404
+from askiso.articles.blueprint import bp
 from askiso.articles.files import send_article_file
 from askiso.articles.forms import ButtonForm
 from askiso.articles.models import DEFLECTION_SOURCES, Article
 from askiso.articles.rendering import render_article
-from askiso.articles.routes import bp
 from askiso.articles.search import search_articles
 from askiso.articles.services import record_deflection
 from askiso.articles.suggestions import suggest

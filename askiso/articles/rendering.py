@@ -8,7 +8,7 @@ from functools import lru_cache
 import nh3
 from markupsafe import Markup
 
-from askiso.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, _md
+from askiso.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, MARKDOWN
 
 FILE_URL_PREFIX = "/help/articles/"
 _TAGS = ALLOWED_TAGS | {"img"}
@@ -25,7 +25,7 @@ def _keep(tag, attribute, value):
 def render_article(text):
     """An article body as sanitized HTML."""
     clean = nh3.clean(
-        _md.render(text or ""),
+        MARKDOWN.render(text or ""),
         tags=_TAGS,
         attributes=_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
@@ -37,7 +37,7 @@ def render_article(text):
 
 def plain_text(text, limit=None):
     """The body without Markdown punctuation, for search documents and snippets."""
-    words = " ".join(html.unescape(nh3.clean(_md.render(text or ""), tags=set())).split())
+    words = " ".join(html.unescape(nh3.clean(MARKDOWN.render(text or ""), tags=set())).split())
     if limit and len(words) > limit:
         words = words[:limit].rsplit(" ", 1)[0] + " …"
     return words

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from askiso.articles.audience import can_edit, can_publish, get_article_or_404
+from askiso.articles.blueprint import bp
 from askiso.articles.files import add_file, files_of, markdown_for
 from askiso.articles.forms import ArticleForm, ButtonForm, FileForm
 from askiso.articles.models import Article
 from askiso.articles.rendering import render_article
-from askiso.articles.routes import bp
 from askiso.articles.search import search_articles
 from askiso.articles.services import (
     ArticleRefused,

@@ -3,8 +3,8 @@
 from sqlalchemy import select
 
 from askiso.articles.audience import linkable_clause
+from askiso.articles.blueprint import bp
 from askiso.articles.models import Article
-from askiso.articles.routes import bp
 from askiso.extensions import db
 
 

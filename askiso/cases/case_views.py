@@ -19,8 +19,8 @@ from askiso.cases.models import CaseContact
 from askiso.core import formatting
 from askiso.core.access import login_required
 from askiso.core.database import generic_plan
+from askiso.core.formatting import format_local
 from askiso.core.markdown import render_markdown
-from askiso.core.timeutil import format_local
 from askiso.extensions import db
 
 NOT_A_COLLEAGUE = "Only colleagues of the same company can be added as contacts."

@@ -128,3 +128,12 @@ def field_value(value, kind):
         except ValueError:
             return value
     return value
+
+
+def format_local(value, fmt=None):
+    """Render a stored UTC datetime in the ISO's local time: by default as every page shows times
+    (local_datetime), or with a strftime format (files, CSV)."""
+    if fmt is None:
+        return local_datetime(value)
+    local = to_local(value)
+    return local.strftime(fmt) if local else ""

@@ -6,7 +6,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
+MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -34,7 +34,7 @@ def _cached(text):
 
 
 def _render(text):
-    html = _md.render(text)
+    html = MARKDOWN.render(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -18,14 +18,3 @@ def to_local(value):
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(LOCAL_TZ)
-
-
-def format_local(value, fmt=None):
-    """Render a stored UTC datetime in the ISO's local time: by default as every page shows times
-    (Babel, askiso/core/formatting.py), or with a strftime format (files, CSV)."""
-    if fmt is None:
-        from askiso.core.formatting import local_datetime
-
-        return local_datetime(value)
-    local = to_local(value)
-    return local.strftime(fmt) if local else ""

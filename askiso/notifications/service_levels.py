@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from askiso.auth.models import User
 from askiso.cases.models import Case, QueueMember
-from askiso.core.timeutil import format_local, utcnow
+from askiso.core.formatting import format_local
+from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.notifications.services import notify
 from askiso.staff.models import CaseReminder

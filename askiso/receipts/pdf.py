@@ -14,7 +14,8 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from askiso.cases.uploads import format_size
-from askiso.core.timeutil import format_local, to_local
+from askiso.core.formatting import format_local
+from askiso.core.timeutil import to_local
 from askiso.receipts.services import decoded_claims
 
 EMBEDDED_NAME = "receipt.jws"

@@ -20,7 +20,8 @@ from sqlalchemy.orm import aliased
 from askiso.auth.models import User
 from askiso.cams.models import Participant
 from askiso.cases.models import OPEN_STATUSES, PRIORITIES, STATUS_LABELS, STATUSES, Case, Queue, RequestType
-from askiso.core.timeutil import LOCAL_TZ, format_local, utcnow
+from askiso.core.formatting import format_local
+from askiso.core.timeutil import LOCAL_TZ, utcnow
 from askiso.extensions import db
 from askiso.staff import sla
 from askiso.visibility import visible_cases

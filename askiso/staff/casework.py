@@ -15,7 +15,7 @@ from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.mail.case_mail import queue_case_email
 from askiso.mail.notify import case_recipients, case_subject
-from askiso.staff.services import _active_queue, _staff_user
+from askiso.staff.services import active_queue, staff_user
 from askiso.visibility import visible_cases, visible_messages
 
 # ---------------------------------------------------------------- one submit: message and properties
@@ -28,11 +28,11 @@ def _id(raw, name):
 
 
 def _assignee(raw):
-    return _staff_user(_id(raw, "assignee")).id if raw else None
+    return staff_user(_id(raw, "assignee")).id if raw else None
 
 
 def _queue(raw):
-    return _active_queue(_id(raw, "queue")).id
+    return active_queue(_id(raw, "queue")).id
 
 
 def _topic(raw):

@@ -13,7 +13,7 @@ a few milliseconds.
 import bisect
 from datetime import UTC, datetime, timedelta
 
-from askiso.staff.sla import _window, is_business_day
+from askiso.staff.sla import business_window, is_business_day
 
 EPOCH = datetime(1970, 1, 1)
 
@@ -30,7 +30,7 @@ class BusinessCalendar:
         total, day = 0.0, first
         while day <= last:
             if is_business_day(day, holidays):
-                start, end = (_seconds(m.astimezone(UTC).replace(tzinfo=None)) for m in _window(day))
+                start, end = (_seconds(m.astimezone(UTC).replace(tzinfo=None)) for m in business_window(day))
                 self.opens.append(start)
                 self.closes.append(end)
                 self.before.append(total)

@@ -53,14 +53,14 @@ def my_queue_ids(user):
     return list(db.session.scalars(select(QueueMember.queue_id).where(QueueMember.user_id == user.id)))
 
 
-def _staff_user(user_id):
+def staff_user(user_id):
     user = db.session.get(User, user_id) if user_id else None
     if user is None or not user.is_staff or not user.is_active:
         raise InvalidCase({"assignee": "Choose an active staff member."})
     return user
 
 
-def _active_queue(queue_id):
+def active_queue(queue_id):
     queue = db.session.get(Queue, queue_id) if queue_id else None
     if queue is None or not queue.is_active:
         raise InvalidCase({"queue": "Choose an active queue."})
@@ -74,7 +74,7 @@ def assign(case, actor, assignee_id, expected_version=None):
     """Assign the case to a staff member (None unassigns)."""
     if assignee_id in (None, "", 0):
         return case_services.update_case(case, actor, expected_version=expected_version, assignee_id=None)
-    user = _staff_user(int(assignee_id))
+    user = staff_user(int(assignee_id))
     return case_services.update_case(case, actor, expected_version=expected_version, assignee_id=user.id)
 
 
@@ -85,7 +85,7 @@ def take(case, actor, expected_version=None):
 
 def transfer(case, actor, queue_id, expected_version=None):
     """Move the case to another queue."""
-    queue = _active_queue(int(queue_id) if str(queue_id or "").isdigit() else None)
+    queue = active_queue(int(queue_id) if str(queue_id or "").isdigit() else None)
     return case_services.update_case(case, actor, expected_version=expected_version, queue_id=queue.id)
 
 

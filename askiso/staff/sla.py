@@ -24,7 +24,8 @@ from sqlalchemy import and_, or_, select
 from askiso.cases import signals
 from askiso.cases.models import OPEN_STATUSES, Case
 from askiso.core import reference
-from askiso.core.timeutil import LOCAL_TZ, format_local, utcnow
+from askiso.core.formatting import format_local
+from askiso.core.timeutil import LOCAL_TZ, utcnow
 from askiso.extensions import db
 from askiso.staff.models import CaseClock, Holiday, ServiceLevelSettings
 
@@ -91,7 +92,7 @@ def is_business_day(day, holidays):
     return day.weekday() < 5 and day not in holidays
 
 
-def _window(day):
+def business_window(day):
     """The business window of a local date, as aware UTC datetimes."""
     start = datetime.combine(day, DAY_START, tzinfo=LOCAL_TZ).astimezone(UTC)
     end = datetime.combine(day, DAY_END, tzinfo=LOCAL_TZ).astimezone(UTC)
@@ -112,7 +113,7 @@ def add_business_minutes(start, minutes, holidays=None):
     for day in _days_from(cursor):
         if not is_business_day(day, holidays):
             continue
-        open_at, close_at = _window(day)
+        open_at, close_at = business_window(day)
         if cursor >= close_at:
             continue
         cursor = max(cursor, open_at)
@@ -131,7 +132,7 @@ def business_minutes_between(start, end, holidays=None):
         return 0.0
     total = timedelta()
     for day in _days_from(start):
-        open_at, close_at = _window(day)
+        open_at, close_at = business_window(day)
         if open_at >= end:
             break
         if is_business_day(day, holidays):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from askiso.cases.models import RequestType
 from askiso.core import formatting
-from askiso.core.timeutil import format_local
+from askiso.core.formatting import format_local
 from askiso.extensions import db
 from tests.staff.helpers import new_case
 
