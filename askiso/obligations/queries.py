@@ -9,7 +9,8 @@ from sqlalchemy import and_, func, or_, select
 from askiso.cams.memberships import active_memberships
 from askiso.cams.models import Participant
 from askiso.cases.models import Case, RequestType
-from askiso.core.timeutil import format_local, utcnow
+from askiso.core.formatting import format_local
+from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.obligations.models import OUTSTANDING, STATES, Obligation, ObligationParticipant
 from askiso.obligations.services import shown_state

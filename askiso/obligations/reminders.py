@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from askiso.auth.invitations import external_link
 from askiso.auth.models import User
 from askiso.cams.models import Membership
-from askiso.core.timeutil import format_local, utcnow
+from askiso.core.formatting import format_local
+from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.mail.services import queue_email
 from askiso.obligations.models import OUTSTANDING, Obligation, ObligationParticipant, ObligationReminder
