@@ -43,6 +43,6 @@ def test_agent_links_an_article_into_a_reply(browser, people):
     page.goto(f"/staff/cases/{case.number}")
     page.get_by_label("Help article").select_option(label=DATA_FEEDS)
     page.get_by_role("button", name="Link article").click()
-    body = page.locator("#reply-form textarea")
+    body = page.locator("#composer textarea[name='reply-body']")
     expect(body).to_have_value(f"[{DATA_FEEDS}]({browser.base_url}/help/articles/enabling-iso-express-data-feeds)")
     browser.check_page("staff-case-article-link")
