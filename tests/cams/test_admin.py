@@ -133,6 +133,7 @@ def test_staff_membership_urls_are_scoped_to_the_participant(people, client_for)
     assert _membership(people.beta_user, people.beta) is not None
 
 
-def test_nav_links_participants_for_admins_only(people, client_for):
-    assert b'href="/staff/participants/"' in client_for(people.admin).get("/", follow_redirects=True).data
+def test_participants_are_linked_from_administration_for_admins_only(people, client_for):
+    assert b'href="/staff/participants/"' in client_for(people.admin).get("/staff/admin").data  # from Administration
     assert b'href="/staff/participants/"' not in client_for(people.agent).get("/", follow_redirects=True).data
+    assert b'href="/staff/participants/"' not in client_for(people.supervisor).get("/staff/admin").data
