@@ -17,12 +17,13 @@ under a participant), so the outbox worker asks again just before it sends
 not sent, becomes "dropped" with its `drop_reason`, and is never retried.
 """
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from askiso.auth.models import User
 from askiso.cases.models import Case
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
+from askiso.mail.models import OutboxEmail
 from askiso.mail.services import clean_address, queue_to
 from askiso.visibility import case_mail_recipients, inquirer_may_see
 
@@ -42,7 +43,21 @@ def queue_case_email(kind, case, people, subject, template, *, exclude=None, hea
             seen.add(person.email)
             rows += queue_to(kind, person.email, subject, template, case=case, headers=headers,
                              audience="account", recipient_user_id=person.id, suppressed=suppressed, **context)
+        if len(rows) > 1:
+            _write_at_once(rows)
     return rows
+
+
+def _write_at_once(rows):
+    """Write many outbox rows in one INSERT (executemany), not one per row as the ORM's flush
+    does on SQLite (it needs each new id back). The rows returned to the caller are then not in
+    the session (they carry no id): the outbox worker reads them from the table."""
+    columns = [c.key for c in OutboxEmail.__mapper__.column_attrs if c.key != "id"]
+    values = []
+    for row in rows:
+        db.session.expunge(row)
+        values.append({key: getattr(row, key) for key in columns if getattr(row, key) is not None})
+    db.session.execute(insert(OutboxEmail), values)
 
 
 def _suppressed_among(emails):
