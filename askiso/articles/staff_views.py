@@ -55,6 +55,18 @@ def _values(form):
     }
 
 
+@bp.route("/staff/article-links")
+@staff_required
+def link_choices():
+    """The articles the composer may link into a public reply, as JSON: asked by the composer's
+    "Help article" list when an agent first opens it, so the case page itself does not read them."""
+    from flask import jsonify
+
+    from askiso.articles.template_helpers import article_link_choices
+
+    return jsonify(articles=[{"title": title, "slug": slug} for title, slug in article_link_choices()])
+
+
 @bp.route("/staff/articles")
 @staff_required
 def staff_list():

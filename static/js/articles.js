@@ -84,7 +84,26 @@
     var select = box.querySelector("select");
     var button = box.querySelector("[data-article-insert]");
     if (!textarea || !select || !button) { return; }
-    button.hidden = false;
+    var loaded = null;
+    function load() {  // the list is read when the agent first opens it
+      if (loaded) { return loaded; }
+      loaded = fetch(box.getAttribute("data-choices-url"), {credentials: "same-origin",
+                                                           headers: {"Accept": "application/json"}})
+        .then(function (r) { return r.ok ? r.json() : {articles: []}; })
+        .then(function (data) {
+          (data.articles || []).forEach(function (a) {
+            var option = document.createElement("option");
+            option.value = a.slug;
+            option.textContent = a.title;
+            option.setAttribute("data-title", a.title);
+            select.appendChild(option);
+          });
+        })
+        .catch(function () { loaded = null; });
+      return loaded;
+    }
+    ["focus", "pointerdown", "keydown"].forEach(function (name) { select.addEventListener(name, load); });
+    box.hidden = false;
     button.addEventListener("click", function () {
       var option = select.options[select.selectedIndex];
       if (!option || !option.value) { return; }

@@ -97,3 +97,14 @@ def test_composer_offers_only_articles_a_participant_may_read(app, people, shelf
     slugs = {slug for _, slug in article_link_choices()}
     assert shelf.public.slug in slugs and shelf.members.slug in slugs
     assert shelf.staff.slug not in slugs and shelf.draft.slug not in slugs
+
+
+def test_the_composer_reads_its_article_list_from_a_staff_only_endpoint(app, people, shelf, client_for):
+    answer = client_for(people.agent).get("/staff/article-links")
+    assert answer.status_code == 200
+    slugs = {a["slug"] for a in answer.get_json()["articles"]}
+    assert shelf.public.slug in slugs and shelf.members.slug in slugs
+    assert shelf.staff.slug not in slugs and shelf.draft.slug not in slugs
+    for outsider in (people.alpha_user, people.former, None):
+        response = client_for(outsider).get("/staff/article-links")
+        assert response.status_code in (302, 404) and b"articles" not in response.data
