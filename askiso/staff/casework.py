@@ -1,4 +1,4 @@
-"""Working one case: one submit of message and properties, merging duplicates, the history timeline,
+"""Working one case: one submit of message and properties, merging duplicates, the event labels,
 reply collisions."""
 
 from dataclasses import dataclass
@@ -230,24 +230,6 @@ def _describe(event):
     if event.action == "case.merged_from":
         return f"from {d.get('source')} ({d.get('messages', 0)} messages, {d.get('files', 0)} files)"
     return ""
-
-
-def timeline(case, viewer):
-    """Every audited change of the case merged with its messages, oldest first."""
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.created_at, AuditEvent.id)
-    ).all()
-    entries = [
-        TimelineEntry(e.created_at, "event", EVENT_LABELS.get(e.action, e.action),
-                      e.actor.name if e.actor else "Ask ISO", _describe(e))
-        for e in events
-        if e.action not in ("case.replied", "case.note_added")
-    ]
-    for message in db.session.scalars(visible_messages(viewer, case)).all():
-        label = "Internal note" if message.is_internal else "Public message"
-        entries.append(TimelineEntry(message.created_at, "message", label, message.display_author, message=message))
-    entries.sort(key=lambda e: (e.at, 0 if e.kind == "event" else 1))
-    return entries
 
 
 # ---------------------------------------------------------------- collisions

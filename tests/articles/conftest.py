@@ -8,6 +8,7 @@ from sqlalchemy import select
 from askiso.articles.services import create_article, set_published
 from askiso.cases.models import Topic
 from askiso.extensions import db
+from tests.search.conftest import backend  # noqa: F401  (the same fixture: once per search backend)
 
 
 def make_article(author, title, body, *, audience="everyone", publish=True, publisher=None, summary="", topic="cams"):
@@ -33,14 +34,3 @@ def shelf(people):
         ),
         draft=make_article(people.agent, "Zephyr turbines draft", "Unfinished zephyr turbine draft.", publish=False),
     )
-
-
-@pytest.fixture(params=["whoosh", "postgres"])
-def backend(request, app, tmp_path):
-    """Run once per search backend; postgres only on a PostgreSQL test database."""
-    if request.param == "postgres" and db.engine.dialect.name != "postgresql":
-        pytest.skip("the postgres search backend needs TEST_DATABASE_URL=postgresql://...")
-    saved = {k: app.config.get(k) for k in ("SEARCH_BACKEND", "SEARCH_INDEX_DIR")}
-    app.config.update(SEARCH_BACKEND=request.param, SEARCH_INDEX_DIR=str(tmp_path / "search-index"))
-    yield request.param
-    app.config.update(saved)
