@@ -14,14 +14,14 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from askiso.auth.models import User
 from askiso.cams.models import Participant
 from askiso.cases.models import Attachment, Case, CaseContact, Message, RequestType, Topic
 from askiso.extensions import db
-from askiso.visibility import all_cases, unscoped
+from askiso.visibility import PUBLIC_FILE, PUBLIC_MESSAGE, all_cases, unscoped
 
 _FOR_THE_INDEX = unscoped("search documents: for the index (all cases), or of hits already checked by the rule")
 
@@ -227,24 +227,21 @@ def load_documents_bulk(case_ids, *, include_internal):
 def _add_messages(docs, include_internal):
     stmt = select(Message.case_id, Message.body, Message.is_internal).where(Message.case_id.in_(list(docs)))
     if not include_internal:
-        stmt = stmt.where(Message.is_internal.is_(False))
+        stmt = stmt.where(PUBLIC_MESSAGE)
     for case_id, body, is_internal in db.session.execute(stmt.order_by(Message.created_at, Message.id)):
         doc = docs[case_id]
         (doc.internal_parts if is_internal else doc.public_parts).append(body)
 
 
 def _add_files(docs, include_internal):
-    # A file is internal when its message is (visibility.PUBLIC_FILE; store_files makes it so). The
-    # message is asked too, exactly as the PostgreSQL rebuild's SQL does (postgres_rebuild.py):
-    # the two must build the same texts.
-    internal = or_(Attachment.is_internal.is_(True), Message.is_internal.is_(True))
-    stmt = (
-        select(Attachment.case_id, Attachment.filename, internal.label("internal"))
-        .outerjoin(Message, Message.id == Attachment.message_id)
-        .where(Attachment.case_id.in_(list(docs)))
+    # One definition of a public file: visibility.PUBLIC_FILE (store_files marks the files of an
+    # internal note internal; migration 319bab07742e did so for older rows). The PostgreSQL
+    # rebuild's SQL (postgres_rebuild.py) asks the same column: the two must build the same texts.
+    stmt = select(Attachment.case_id, Attachment.filename, Attachment.is_internal).where(
+        Attachment.case_id.in_(list(docs))
     )
     if not include_internal:
-        stmt = stmt.where(Attachment.is_internal.is_(False), or_(Message.id.is_(None), Message.is_internal.is_(False)))
+        stmt = stmt.where(PUBLIC_FILE)
     for case_id, filename, is_internal in db.session.execute(stmt.order_by(Attachment.id)):
         doc = docs[case_id]
         (doc.internal_parts if is_internal else doc.public_parts).append(filename)

@@ -146,7 +146,7 @@ def test_bulk_documents_equal_the_orm_documents(app, people):
     second = make_case(None, people.outsider, "General question", "Hello", status="waiting")
     third = make_case(people.beta, people.beta_user, "Data feed", "feeds")
     note = db.session.scalar(select(Message).where(Message.case_id == first.id, Message.is_internal.is_(True)))
-    for name, message_id, internal in (("public.pdf", None, False), ("note.pdf", note.id, False),
+    for name, message_id, internal in (("public.pdf", None, False), ("note.pdf", note.id, True),
                                        ("staff.pdf", None, True)):
         db.session.add(Attachment(case_id=first.id, message_id=message_id, filename=name, stored_name=name,
                                   sha256="0" * 64, size=1, content_type="application/pdf", is_internal=internal))

@@ -90,7 +90,7 @@ def _varied_cases(people):
     _message(full, f"  {MARK_START}\n  ", people.agent)  # empty once cleaned
     _file(full, "public-statement.pdf")
     _file(full, "internal-by-flag.xlsx", internal=True)
-    _file(full, "on-internal-note.csv", message=note)
+    _file(full, "on-internal-note.csv", message=note, internal=True)  # as store_files marks it
     _file(full, "on-public-reply.txt", message=reply)
 
     inquiry = make_case(

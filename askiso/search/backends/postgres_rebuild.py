@@ -114,15 +114,14 @@ _MESSAGES = f"""
     WHERE m.case_id = c.id
 """  # noqa: S608 (module constants only; values are bind parameters)
 
-# documents._add_files(): file names by id; internal when the file or its
-# message is.
+# documents._add_files(): file names by id; internal when the file is
+# (visibility.PUBLIC_FILE: the files of an internal note are internal).
 _FILES = f"""
     SELECT string_agg({_part("a.filename")}, E'\\n' ORDER BY a.id)
-               FILTER (WHERE NOT (a.is_internal OR coalesce(am.is_internal, false))) AS public_text,
+               FILTER (WHERE NOT a.is_internal) AS public_text,
            string_agg({_part("a.filename")}, E'\\n' ORDER BY a.id)
-               FILTER (WHERE a.is_internal OR coalesce(am.is_internal, false)) AS internal_text
+               FILTER (WHERE a.is_internal) AS internal_text
     FROM attachments AS a
-    LEFT JOIN messages AS am ON am.id = a.message_id
     WHERE a.case_id = c.id
 """  # noqa: S608 (module constants only; values are bind parameters)
 
