@@ -80,6 +80,7 @@ def create_app(config=None, **overrides):
     from askiso import extensions
 
     extensions.db.init_app(app)
+    _init_unit_of_work(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.mail.init_app(app)
@@ -103,6 +104,14 @@ def create_app(config=None, **overrides):
     _register(app)
     _start_in_process_sender(app)
     return app
+
+
+def _init_unit_of_work(app):
+    """First of the after_request hooks, so it runs last: the request's one commit
+    (askiso/core/unit_of_work.py) includes what the other hooks wrote."""
+    from askiso.core import unit_of_work
+
+    unit_of_work.init_app(app)
 
 
 def _start_in_process_sender(app):
