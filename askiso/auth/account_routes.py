@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from askiso.audit.services import record
 from askiso.auth import account_services, throttle, totp
 from askiso.auth.account_services import Refused
 from askiso.auth.devices import describe_user_agent
@@ -17,7 +18,6 @@ from askiso.auth.forms import (
     normalize_phone,
 )
 from askiso.auth.sessions import current_session_row, open_sessions
-from askiso.audit.services import record
 from askiso.core.access import login_required
 from askiso.core.unit_of_work import discard, kept_despite_failure
 from askiso.extensions import limiter

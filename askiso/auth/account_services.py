@@ -129,7 +129,9 @@ def disable_totp(user, password, code):
         raise Refused("password", WRONG_PASSWORD, failed_check="auth.totp_disable_failed")
     if not totp.verify_user_code(user, code):
         raise Refused(
-            "code", "That code is not valid. Enter the code your app shows now.", failed_check="auth.totp_disable_failed"
+            "code",
+            "That code is not valid. Enter the code your app shows now.",
+            failed_check="auth.totp_disable_failed",
         )
     user.totp_secret = None
     user.totp_enabled_at = None
