@@ -107,10 +107,12 @@ def create_app(config=None, **overrides):
 
 
 def _init_unit_of_work(app):
-    """First of the after_request hooks, so it runs last: the request's one commit
-    (askiso/core/unit_of_work.py) includes what the other hooks wrote."""
-    from askiso.core import unit_of_work
+    """Among the first after_request hooks, so it runs last but one: the request's one commit
+    (askiso/core/unit_of_work.py) includes what the other hooks wrote, and the X-Query-Count
+    header (registered before it, run after it) counts what the commit flushed."""
+    from askiso.core import database, unit_of_work
 
+    database.init_query_count(app)
     unit_of_work.init_app(app)
 
 

@@ -183,6 +183,8 @@ def patch_case(number, body):
         services.change_status(case, user, body["status"], reason=body.get("reason"), expected_version=version)
         version = None
     services.check_version(case, version, "This case changed after you read it. Read it again and retry.")
+    db.session.flush()
+    db.session.expire(case)  # answered as stored: its queue and assignee follow the changed ids
     return dump_case(case, user)
 
 
