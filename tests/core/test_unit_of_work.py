@@ -191,7 +191,6 @@ def test_a_failed_commit_of_a_real_api_call_answers_500_json(app, people, monkey
     from sqlalchemy.orm.exc import StaleDataError
 
     from askiso.cases.models import Message
-
     from tests.api.conftest import Api, make_token
 
     case = new_case(people.alpha_user, people.alpha)
