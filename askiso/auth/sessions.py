@@ -120,7 +120,10 @@ def init_app(app):
 
     @app.teardown_request
     def _touch(exc):
-        touch_session_after_request()
+        try:
+            touch_session_after_request()
+        except Exception:  # noqa: BLE001 - the answer is sent; a missed touch only ages the session
+            app.logger.warning("could not record the session's last use", exc_info=True)
 
 
 def touch_session_after_request():
