@@ -80,6 +80,7 @@ def create_app(config=None, **overrides):
     from askiso import extensions
 
     extensions.db.init_app(app)
+    _init_unit_of_work(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.mail.init_app(app)
@@ -103,6 +104,16 @@ def create_app(config=None, **overrides):
     _register(app)
     _start_in_process_sender(app)
     return app
+
+
+def _init_unit_of_work(app):
+    """Among the first after_request hooks, so it runs last but one: the request's one commit
+    (askiso/core/unit_of_work.py) includes what the other hooks wrote, and the X-Query-Count
+    header (registered before it, run after it) counts what the commit flushed."""
+    from askiso.core import database, unit_of_work
+
+    database.init_query_count(app)
+    unit_of_work.init_app(app)
 
 
 def _start_in_process_sender(app):

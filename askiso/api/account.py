@@ -11,7 +11,6 @@ from flask_login import current_user
 from askiso.api.forms import TokenForm
 from askiso.api.tokens import TokenRefused, create_token, own_token, revoke_token, tokens_of
 from askiso.core.access import login_required
-from askiso.extensions import db
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/tokens")
 
@@ -52,9 +51,7 @@ def create():
     except TokenRefused as exc:
         field = getattr(form, exc.field, form.name)
         field.errors = [*field.errors, str(exc)]
-        db.session.commit()  # nothing changed, but keep the request's one commit
         return _page(form, 400)
-    db.session.commit()
     return render_template("api/token_created.html", row=row, token=token)
 
 
@@ -66,6 +63,5 @@ def revoke(token_id):
     if row is None:
         abort(404)
     revoke_token(row, current_user)
-    db.session.commit()
     flash(f"The token “{row.name}” ({row.prefix}…) no longer works.", "success")
     return redirect(url_for("api_tokens.index"))

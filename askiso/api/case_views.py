@@ -33,6 +33,7 @@ from askiso.cams.models import Participant
 from askiso.cases import services
 from askiso.cases.lookup import get_case_or_404
 from askiso.cases.models import Case, Message
+from askiso.core.unit_of_work import discard
 from askiso.extensions import db
 from askiso.visibility import can_view_case, visible_attachments, visible_cases, visible_messages
 
@@ -122,10 +123,10 @@ def create_case(body):
     replayed = services.existing_submission(user, data.submission_key) is not None
     try:
         case = services.create_case(user, data)
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # The same key raced in from a concurrent retry: answer with its case.
-        db.session.rollback()
+        discard("a concurrent retry with the same Idempotency-Key made the case first")
         case, replayed = services.existing_submission(user, data.submission_key), True
         if case is None:
             raise
@@ -182,7 +183,8 @@ def patch_case(number, body):
         services.change_status(case, user, body["status"], reason=body.get("reason"), expected_version=version)
         version = None
     services.check_version(case, version, "This case changed after you read it. Read it again and retry.")
-    db.session.commit()
+    db.session.flush()
+    db.session.expire(case)  # answered as stored: its queue and assignee follow the changed ids
     return dump_case(case, user)
 
 
@@ -243,9 +245,9 @@ def add_message(number, body):
     message = services.add_message(case, user, body["body"], internal=body["internal"], source="api")
     idempotency.remember(user, key, 201, f"message:{message.id}")
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
-        db.session.rollback()
+        discard("a concurrent retry with the same Idempotency-Key made the message first")
         return _replayed_message(user, case, idempotency.earlier(user, key))
     return _message_schema(user).dump(message), 201, {"Location": url_for("api.get_case", number=case.number)}
 

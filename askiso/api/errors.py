@@ -13,7 +13,7 @@ from flask import jsonify
 from marshmallow import ValidationError
 
 from askiso.cases.services import InvalidCase, NotAllowed, StaleCase
-from askiso.extensions import db
+from askiso.core.unit_of_work import discard
 
 INVALID_MESSAGE = "Some fields need fixing: see `fields`."
 
@@ -65,7 +65,7 @@ def flatten_marshmallow(messages, prefix=""):
 def install(bp):
     @bp.errorhandler(ApiError)
     def _api_error(exc):
-        db.session.rollback()
+        discard("an API error answer")
         return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers)
 
     @bp.errorhandler(ValidationError)
@@ -76,15 +76,15 @@ def install(bp):
     def _invalid_case(exc):
         # The document already refused (400) what it can describe; what the case services refuse
         # on top is about the server's state: an unknown key, a company that is not yours, ...
-        db.session.rollback()
+        discard("the case services refused the request")
         return error_response(422, "invalid", INVALID_MESSAGE, {k: str(v) for k, v in exc.errors.items()})
 
     @bp.errorhandler(StaleCase)
     def _stale(exc):
-        db.session.rollback()
+        discard("a stale case")
         return error_response(409, "conflict", str(exc))
 
     @bp.errorhandler(NotAllowed)
     def _not_allowed(exc):
-        db.session.rollback()
+        discard("a change the caller may not make")
         return error_response(403, "forbidden", str(exc))

@@ -49,7 +49,6 @@ def upload_attachment(number):
             raise ApiError(422, "unprocessable", exc.errors["files"], fields={"file": exc.errors["files"]}) from None
         raise
     attachment = db.session.scalar(select(Attachment).where(Attachment.message_id == message.id))
-    db.session.commit()
     schema = AttachmentSchema(exclude=() if user.is_staff else ("internal",))
     location = url_for("api.download_attachment", number=case.number, attachment_id=attachment.id)
     return schema.dump(attachment), 201, {"Location": location}

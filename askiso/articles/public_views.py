@@ -93,7 +93,6 @@ def answered(slug):
         abort(400)
     source = request.form.get("source", "article")
     record_deflection(article, current_user, source if source in DEFLECTION_SOURCES else "article")
-    db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"recorded": True})
     flash("Thank you: glad it helped. You do not need to open a case.", "success")

@@ -27,6 +27,7 @@ from askiso.cases.models import Topic
 from askiso.cases.uploads import UploadError
 from askiso.core.access import staff_required
 from askiso.core.timeutil import utcnow
+from askiso.core.unit_of_work import discard
 from askiso.extensions import db
 
 RECENT = timedelta(days=30)
@@ -91,7 +92,6 @@ def staff_new():
     if not form.validate_on_submit():
         return render_template("articles/edit.html", form=form, article=None), 400 if form.errors else 200
     article = create_article(current_user, **_values(form))
-    db.session.commit()
     flash("Draft saved. A supervisor or an admin publishes it.", "success")
     return redirect(url_for("articles.staff_show", slug=article.slug))
 
@@ -129,7 +129,6 @@ def staff_edit(slug):
     if not form.validate_on_submit():
         return render_template("articles/edit.html", form=form, article=article), 400 if form.errors else 200
     changed = update_article(article, current_user, note=form.note.data or "", **_values(form))
-    db.session.commit()
     flash(f"Saved ({', '.join(changed)} changed)." if changed else "Nothing changed.", "success")
     return redirect(url_for("articles.staff_show", slug=article.slug))
 
@@ -142,7 +141,6 @@ def _publish(slug, published):
         set_published(article, current_user, published)
     except ArticleRefused:
         abort(403)
-    db.session.commit()
     flash("Published." if published else "Taken back to draft: only staff can read it now.", "success")
     return redirect(url_for("articles.staff_show", slug=article.slug))
 
@@ -175,9 +173,8 @@ def staff_upload(slug):
     try:
         row = add_file(article, current_user, form.file.data)
     except UploadError as exc:
-        db.session.rollback()
+        discard("UploadError refused the request's change")
         flash(str(exc), "error")
         return redirect(url_for("articles.staff_show", slug=article.slug) + "#files")
-    db.session.commit()
     flash(f"“{row.filename}” uploaded. Paste its Markdown into the text to show it.", "success")
     return redirect(url_for("articles.staff_show", slug=article.slug) + "#files")

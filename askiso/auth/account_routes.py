@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from askiso.audit.services import record
 from askiso.auth import account_services, throttle, totp
 from askiso.auth.account_services import Refused
 from askiso.auth.devices import describe_user_agent
@@ -18,7 +19,8 @@ from askiso.auth.forms import (
 )
 from askiso.auth.sessions import current_session_row, open_sessions
 from askiso.core.access import login_required
-from askiso.extensions import db, limiter
+from askiso.core.unit_of_work import discard, kept_despite_failure
+from askiso.extensions import limiter
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -84,8 +86,12 @@ def _fresh(name):
 
 def _refused(form_name, form, refused):
     """Put a refused change's reasons next to its field and show the page again."""
+    if refused.failed_check:
+        with kept_despite_failure("the audit event of a failed re-authentication"):
+            record(refused.failed_check, current_user, subject_user=current_user)
+    else:
+        discard("a refused account change")
     getattr(form, refused.field).errors = list(getattr(form, refused.field).errors) + refused.messages
-    db.session.commit()  # keep the audit record of a failed check
     return _page(**{form_name: form})
 
 
@@ -104,7 +110,6 @@ def profile():
     if not form.validate_on_submit():
         return _page(profile_form=form)
     account_services.update_profile(current_user, form.name.data, normalize_phone(form.work_phone.data))
-    db.session.commit()
     flash("Your details are saved.", "success")
     return redirect(url_for("account.index"))
 
@@ -122,7 +127,6 @@ def password():
                                                  keep_tokens=bool(form.keep_tokens.data))
     except Refused as refused:
         return _refused("password_form", form, refused)
-    db.session.commit()
     tokens = f" {ended} API token{'s' if ended != 1 else ''} stopped working." if ended else ""
     flash(f"Your password is changed. Your other sessions were signed out.{tokens}", "success")
     return redirect(url_for("account.index"))
@@ -140,7 +144,6 @@ def email():
         new_email = account_services.request_email_change(current_user, form.new_email.data, form.password.data)
     except Refused as refused:
         return _refused("email_form", form, refused)
-    db.session.commit()
     flash(f"We sent a confirmation link to {new_email}. Your address changes when you use it.", "info")
     return redirect(url_for("account.index"))
 
@@ -162,7 +165,6 @@ def disable_totp():
         account_services.disable_totp(current_user, form.password.data, form.code.data)
     except Refused as refused:
         return _refused("totp_form", form, refused)
-    db.session.commit()
     flash("Two-factor authentication is off.", "warning")
     return redirect(url_for("account.index"))
 
@@ -179,7 +181,6 @@ def recovery_codes():
         codes = account_services.regenerate_recovery_codes(current_user, form.password.data)
     except Refused as refused:
         return _refused("codes_form", form, refused)
-    db.session.commit()
     return render_template("auth/recovery_codes.html", codes=codes)
 
 
@@ -191,7 +192,6 @@ def end_other_sessions():
     if not form.validate_on_submit():
         return _page(sessions_form=form)
     account_services.end_other_sessions(current_user)
-    db.session.commit()
     flash("Your other sessions are signed out.", "success")
     return redirect(url_for("account.index"))
 
@@ -205,6 +205,5 @@ def end_session(session_id):
         return _page(sessions_form=form)
     if not account_services.end_one_session(current_user, session_id):
         abort(404)
-    db.session.commit()
     flash("That session is signed out.", "success")
     return redirect(url_for("account.index"))

@@ -23,12 +23,17 @@ STAFF_KEEP_TOTP = "Staff accounts must keep two-factor authentication on."
 
 
 class Refused(Exception):
-    """A change refused for a reason the person can fix: field name and message."""
+    """A change refused for a reason the person can fix: field name and message.
 
-    def __init__(self, field, message):
+    `failed_check` names the audit event of a failed password or code check: the view writes it
+    in a transaction of its own, since the refused request keeps nothing else
+    (askiso/core/unit_of_work.py, kept_despite_failure)."""
+
+    def __init__(self, field, message, failed_check=None):
         self.messages = list(message) if isinstance(message, (list, tuple)) else [message]
         super().__init__(" ".join(self.messages))
         self.field = field
+        self.failed_check = failed_check
 
 
 def update_profile(user, name, work_phone):
@@ -45,8 +50,7 @@ def change_password(user, current_password, new_password, *, keep_tokens=False):
     """Check the current password and the policy, then end every other session and, unless
     the person chose to keep them, every API token."""
     if not verify_password(user, current_password):
-        record("auth.password_change_failed", user, subject_user=user)
-        raise Refused("current_password", WRONG_PASSWORD)
+        raise Refused("current_password", WRONG_PASSWORD, failed_check="auth.password_change_failed")
     problems = password_problems(new_password, email=user.email, name=user.name)
     if problems:
         raise Refused("password", problems)
@@ -62,8 +66,7 @@ def change_password(user, current_password, new_password, *, keep_tokens=False):
 def request_email_change(user, new_email, password):
     """Send a confirmation link to the new address; the change waits for it."""
     if not verify_password(user, password):
-        record("auth.email_change_failed", user, subject_user=user)
-        raise Refused("password", WRONG_PASSWORD)
+        raise Refused("password", WRONG_PASSWORD, failed_check="auth.email_change_failed")
     new_email = normalize_email(new_email)
     if new_email == user.email:
         raise Refused("new_email", "That is already your address.")
@@ -123,11 +126,13 @@ def disable_totp(user, password, code):
     if user.is_staff:
         raise Refused("code", STAFF_KEEP_TOTP)
     if not verify_password(user, password):
-        record("auth.totp_disable_failed", user, subject_user=user)
-        raise Refused("password", WRONG_PASSWORD)
+        raise Refused("password", WRONG_PASSWORD, failed_check="auth.totp_disable_failed")
     if not totp.verify_user_code(user, code):
-        record("auth.totp_disable_failed", user, subject_user=user)
-        raise Refused("code", "That code is not valid. Enter the code your app shows now.")
+        raise Refused(
+            "code",
+            "That code is not valid. Enter the code your app shows now.",
+            failed_check="auth.totp_disable_failed",
+        )
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
@@ -141,8 +146,7 @@ def regenerate_recovery_codes(user, password):
     if not user.has_totp:
         raise Refused("password", "Turn on two-factor authentication first.")
     if not verify_password(user, password):
-        record("auth.recovery_codes_failed", user, subject_user=user)
-        raise Refused("password", WRONG_PASSWORD)
+        raise Refused("password", WRONG_PASSWORD, failed_check="auth.recovery_codes_failed")
     codes = totp.new_recovery_codes(user)
     record("auth.recovery_codes_regenerated", user, subject_user=user)
     return codes

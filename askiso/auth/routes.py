@@ -14,6 +14,7 @@ from askiso.auth.models import User
 from askiso.auth.policy import password_problems
 from askiso.auth.sessions import current_session_row
 from askiso.core.access import login_required, public
+from askiso.core.unit_of_work import kept_despite_failure
 from askiso.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -80,11 +81,11 @@ def login():
     if form.validate_on_submit():
         user = services.check_credentials(form.email.data, form.password.data)
         if user is None:
-            db.session.commit()
+            with kept_despite_failure("the audit event of a failed sign-in"):
+                services.record_failed_login(form.email.data)
             flash(GENERIC_FAILURE, "error")
             return render_template("auth/login.html", form=form), 200
         step = services.begin_login(user)
-        db.session.commit()
         if step == "totp":
             session["pending_next"] = safe_next(form.next.data)
             return redirect(url_for("auth.login_totp"))
@@ -115,13 +116,12 @@ def login_totp():
         elif totp.use_recovery_code(user, code):
             method = "recovery_code"
         else:
-            record("auth.totp_failed", user)
-            db.session.commit()
+            with kept_despite_failure("the audit event of a failed two-factor code"):
+                record("auth.totp_failed", user)
             flash("That code is not valid. Codes change every 30 seconds; each works once.", "error")
             return render_template("auth/login_totp.html", form=form)
         next_url = session.get("pending_next")
         services.finish_login(user, method=method)
-        db.session.commit()
         if method == "recovery_code":
             flash("You used a recovery code. Each one works only once.", "warning")
         return redirect(next_url or url_for("main.home"))
@@ -133,7 +133,6 @@ def login_totp():
 def logout():
     """Sign out this session."""
     services.logout(current_user)
-    db.session.commit()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -149,7 +148,6 @@ def totp_setup():
         return redirect(url_for("auth.login"))
     if row.pending_totp_secret is None:
         row.pending_totp_secret = totp.new_secret()
-        db.session.commit()
     secret = row.pending_totp_secret
     form = TotpForm()
     if form.validate_on_submit():
@@ -160,7 +158,6 @@ def totp_setup():
             _enable_totp(current_user, secret, step)
             codes = totp.new_recovery_codes(current_user)
             row.pending_totp_secret = None
-            db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes)
     uri = totp.provisioning_uri(current_user, secret)
     return render_template("auth/totp_setup.html", form=form, secret=secret, qr=totp.qr_svg(uri))
@@ -184,7 +181,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        db.session.commit()
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
@@ -226,7 +222,6 @@ def _password_link(token, purpose):
             return render_template(template, form=form, user=user, hint=NEW_PASSWORD_HINT)
         if services.use_password_link(token, purpose, form.password.data) is None:
             return _link_invalid(purpose)
-        db.session.commit()
         flash("Your password is set. Sign in with it now.", "success")
         return redirect(url_for("auth.login"))
     return render_template(template, form=form, user=user, hint=NEW_PASSWORD_HINT)
@@ -253,12 +248,10 @@ def confirm_email(token):
         try:
             user = confirm_email_change(token)
         except Refused as refused:
-            db.session.rollback()
             flash(" ".join(refused.messages), "error")
             return _link_invalid("change_email")
         if user is None:
             return _link_invalid("change_email")
-        db.session.commit()
         flash(f"Your email address is now {user.email}. Use it to sign in.", "success")
         return redirect(url_for("account.index") if current_user.is_authenticated else url_for("auth.login"))
     user, new_email = pending

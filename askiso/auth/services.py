@@ -19,13 +19,18 @@ PENDING_KEY = "pending_2fa_user"
 
 
 def check_credentials(email, password):
-    """The active user these credentials belong to, or None (one generic failure)."""
+    """The active user these credentials belong to, or None (one generic failure: the caller
+    writes it with record_failed_login, in a transaction that survives the failed request)."""
     user = user_by_email(email)
     ok = verify_password(user, password)
     if not ok or user is None or not user.is_active:
-        record("auth.login_failed", user if user else None, email=normalize_email(email)[:254])
         return None
     return user
+
+
+def record_failed_login(email):
+    """The audit event of a failed sign-in (the account, when the address names one)."""
+    record("auth.login_failed", user_by_email(email), email=normalize_email(email)[:254])
 
 
 def begin_login(user):

@@ -82,7 +82,6 @@ def current_session_row():
             note_memberships(row.user_id, memberships)
         if row is not None and not _still_valid(row):
             end_session_row(row, "expired")
-            db.session.commit()
             row = None
         if row is None:
             session.pop(SESSION_KEY, None)
@@ -113,12 +112,18 @@ def load_user_from_session():
 
 
 def init_app(app):
-    """Touch the session row (last seen) after each request."""
+    """Touch the session row (last seen) after each request.
 
-    @app.after_request
-    def _touch(response):
-        touch_session_after_request()
-        return response
+    At teardown, once the request's own transaction has ended (askiso/core/unit_of_work.py):
+    the touch uses a connection of its own, which would otherwise wait for the request's lock
+    on the same row (PostgreSQL) or on the database (SQLite)."""
+
+    @app.teardown_request
+    def _touch(exc):
+        try:
+            touch_session_after_request()
+        except Exception:  # noqa: BLE001 - the answer is sent; a missed touch only ages the session
+            app.logger.warning("could not record the session's last use", exc_info=True)
 
 
 def touch_session_after_request():

@@ -9,6 +9,7 @@ from askiso.cams.forms import ActionForm, AddMemberForm, ParticipantForm, RoleFo
 from askiso.cams.models import PARTICIPANT_STATUSES
 from askiso.cams.services import CamsError
 from askiso.core.access import staff_required
+from askiso.core.unit_of_work import discard
 from askiso.extensions import db
 
 PAGE_SIZE = 25
@@ -41,10 +42,9 @@ def admin_new_participant():
         try:
             participant = participants.create_participant(current_user, form.name.data, form.code.data)
         except CamsError as exc:
-            db.session.rollback()
+            discard("CamsError refused the request's change")
             _field_error(form, exc)
         else:
-            db.session.commit()
             flash(f"{participant.name} ({participant.code}) was created. Now add its first Security "
                   "Administrator.", "success")
             return redirect(url_for("cams.admin_participant", code=participant.code))
@@ -89,10 +89,9 @@ def admin_edit_participant(code):
         try:
             changed = participants.update_participant(current_user, participant, form.name.data, form.code.data)
         except CamsError as exc:
-            db.session.rollback()
+            discard("CamsError refused the request's change")
             _field_error(form, exc)
         else:
-            db.session.commit()
             if changed:
                 flash(f"{participant.name} ({participant.code}) was saved.", "success")
             return redirect(url_for("cams.admin_participant", code=participant.code))
@@ -108,7 +107,6 @@ def admin_set_status(code):
     if not form.validate_on_submit():
         abort(400)
     if participants.set_participant_status(current_user, participant, form.status.data):
-        db.session.commit()
         flash(STATUS_MESSAGES[participant.status].format(name=participant.name), "success")
     return redirect(url_for("cams.admin_participant", code=participant.code))
 

@@ -12,7 +12,7 @@ from askiso.cams import rules, services
 from askiso.cams.forms import ActionForm, AddMemberForm, EndMembershipForm, RoleForm
 from askiso.cams.models import ROLE_LABELS
 from askiso.cams.services import CamsError
-from askiso.extensions import db
+from askiso.core.unit_of_work import discard
 
 
 def _show_url(participant, staff):
@@ -20,7 +20,7 @@ def _show_url(participant, staff):
 
 
 def _refuse(exc):
-    db.session.rollback()
+    discard("the request's change was refused")
     flash(exc.message, "error")
 
 
@@ -41,11 +41,10 @@ def add_member(participant, *, staff, render_page):
     except PermissionError:
         abort(404)
     except CamsError as exc:
-        db.session.rollback()
+        discard("CamsError refused the request's change")
         target = getattr(form, exc.field or "", None) or form.email
         target.errors = [*target.errors, exc.message]
         return render_page(add_form=form)
-    db.session.commit()
     if not staff:
         # One answer whatever the address (new, existing, staff, deactivated): no name, no account facts.
         flash(f"{normalize_email(form.email.data)} was added to {participant.name}; they get an email.", "success")
@@ -73,7 +72,6 @@ def set_role(participant, membership_id, *, staff):
     except CamsError as exc:
         _refuse(exc)
         return redirect(_show_url(participant, staff))
-    db.session.commit()
     if changed:
         label = ROLE_LABELS[form.role.data]
         verb = "now holds" if grant else "no longer holds"
@@ -93,7 +91,6 @@ def end_membership(participant, membership_id, *, staff):
         except CamsError as exc:
             _refuse(exc)
             return redirect(_show_url(participant, staff))
-        db.session.commit()
         flash(f"{membership.user.name}'s membership of {participant.name} has ended.", "success")
         if membership.user_id == current_user.id and not staff:
             return redirect(url_for("main.home"))
@@ -122,6 +119,5 @@ def resend_invitation(participant, membership_id, *, staff):
     except CamsError as exc:
         _refuse(exc)
         return redirect(_show_url(participant, staff))
-    db.session.commit()
     flash(f"A new set-password link was emailed to {membership.user.email}. Older links no longer work.", "success")
     return redirect(_show_url(participant, staff))

@@ -21,6 +21,7 @@ from askiso.core.access import login_required
 from askiso.core.database import generic_plan
 from askiso.core.formatting import format_local
 from askiso.core.markdown import render_markdown
+from askiso.core.unit_of_work import discard, kept_despite_failure
 from askiso.extensions import db
 
 NOT_A_COLLEAGUE = "Only colleagues of the same company can be added as contacts."
@@ -164,27 +165,29 @@ def reply(number):
         with db.session.begin_nested():
             message = services.add_message(case, current_user, form.body.data or "", files=kept_files + chosen)
     except services.InvalidCase as exc:
-        return _reply_failed(case, form, key, chosen, exc.errors)
+        return _reply_failed(number, form, key, chosen, exc.errors)
     except services.NotAllowed as exc:
+        discard("a reply the person may not add")
         flash(str(exc), "error")
         return _to_case(case)
     finally:
         pending.close_all(kept_files)
     pending.consume(kept)
-    response = _to_case(case, f"message-{message.id}")  # before the commit expires the case and message
-    db.session.commit()
+    response = _to_case(case, f"message-{message.id}")
     flash("Your reply was added.", "success")
     return response
 
 
-def _reply_failed(case, form, key, chosen, errors):
+def _reply_failed(number, form, key, chosen, errors):
+    """The reply is refused (422); the files that passed their checks are kept for the next try."""
     errors = dict(errors)
-    problems = pending.keep_files(current_user, key, chosen)
+    with kept_despite_failure("the files of a refused reply"):
+        pending.release(current_user, key, request.form.getlist("keep_upload"))
+        problems = pending.keep_files(current_user, key, chosen)
     if problems:
         errors["files"] = " ".join(problems) + " Choose a corrected file."
-    db.session.commit()
     show_errors(form, errors)
-    return render_case(case, 422, reply_form=form)
+    return render_case(get_case_or_404(number, current_user, *PAGE_LOADS), 422, reply_form=form)
 
 
 def _expected_version(form):
@@ -201,16 +204,16 @@ def _lifecycle(number, form_class, form_name, action, done_message):
     try:
         action(case, form.reason.data, _expected_version(form))
     except services.StaleCase as exc:
-        db.session.rollback()
+        discard("a stale case: the page shows it as it now is")
         case = get_case_or_404(number, current_user, *PAGE_LOADS)
         return render_case(case, 409, stale=str(exc), **{form_name: form})
     except services.InvalidCase as exc:
         show_errors(form, exc.errors)
         return render_case(case, 422, **{form_name: form})
     except services.NotAllowed as exc:
+        discard("a change the person may not make")
         flash(str(exc), "error")
         return _to_case(case)
-    db.session.commit()
     flash(done_message, "success")
     return _to_case(case)
 
@@ -256,9 +259,9 @@ def add_contact(number):
         show_errors(form, exc.errors)
         return render_case(case, 422, contact_form=form)
     except services.NotAllowed as exc:
+        discard("a contact the person may not add")
         flash(str(exc), "error")
         return _to_case(case)
-    db.session.commit()
     flash(f"{person.name} now follows this case and gets its emails.", "success")
     return _to_case(case, "contacts")
 
@@ -276,9 +279,9 @@ def remove_contact(number):
         services.remove_contact(case, current_user, int(user_id))
     except (services.InvalidCase, services.NotAllowed) as exc:
         message = exc.errors.get("email") if isinstance(exc, services.InvalidCase) else str(exc)
+        discard("a contact that cannot be removed")
         flash(message, "error")
         return _to_case(case)
-    db.session.commit()
     flash("The contact was removed.", "success")
     if int(user_id) == current_user.id:
         return redirect(url_for("cases.my_cases"), code=303)

@@ -428,13 +428,15 @@ def reopen_case(case, actor, reason=None, expected_version=None):
 
 
 def flush_versioned():
-    """Flush the case's changes; StaleCase when someone else changed it at the same moment."""
+    """Flush the case's changes; StaleCase when someone else changed it at the same moment.
+
+    The session is then unusable until the request's work is discarded: the caller's handler
+    does that (askiso/core/unit_of_work.py, discard), never this service."""
     from sqlalchemy.orm.exc import StaleDataError
 
     try:
         db.session.flush()
     except StaleDataError as exc:
-        db.session.rollback()
         raise StaleCase("Someone else changed this case at the same moment. Review it and try again.") from exc
 
 

@@ -9,6 +9,7 @@ from askiso.cases.forms import new_case_form, options, show_errors, type_fields,
 from askiso.cases.incoming import uploaded_files
 from askiso.cases.lookup import get_case_or_404
 from askiso.core.access import login_required
+from askiso.core.unit_of_work import kept_despite_failure
 from askiso.extensions import db
 from askiso.receipts.services import receipt_of
 
@@ -63,8 +64,7 @@ def new():
         flash("Staff file cases on someone's behalf from the staff workspace.", "info")
         return redirect(url_for("staff.home") if "staff.home" in _endpoints() else url_for("main.home"))
     if request.method == "GET":
-        if pending.purge_stale(user=current_user):
-            db.session.commit()
+        pending.purge_stale(user=current_user)
         ctx = SubmitContext(current_user, request.args.get("type", ""))
         form = new_case_form(ctx.request_type)
         form.ensure_key()
@@ -87,20 +87,32 @@ def _submit():
     if earlier is not None:
         flash("This case was already received: here is its receipt.", "info")
         return redirect(url_for("cases.receipt", number=earlier.number), code=303)
-    kept = pending.release(current_user, key, request.form.getlist("keep_upload"))
     chosen = uploaded_files("files")
     if form.action.data == "change_type" or ctx.request_type is None:
-        problems = pending.keep_files(current_user, key, chosen)
-        if ctx.request_type is None and form.action.data != "change_type":
-            withdrawn = bool(request.form.get("request_type"))
-            form.form_errors.append(
-                "This request type is no longer offered: choose another one." if withdrawn else "Choose a request type."
-            )
-        if problems:
-            form.files.errors = problems
-        db.session.commit()
-        return _render(ctx, form, pending.pending_for(current_user, key), status=200 if not problems else 422)
+        return _shown_again(ctx, form, key, chosen)
+    kept = pending.release(current_user, key, request.form.getlist("keep_upload"))
     return _create(ctx, form, key, kept, chosen)
+
+
+def _shown_again(ctx, form, key, chosen):
+    """The form comes back (another request type, or none chosen) with the files kept."""
+    problems = _keep_chosen(key, chosen, "the files of a submission shown again")
+    if ctx.request_type is None and form.action.data != "change_type":
+        withdrawn = bool(request.form.get("request_type"))
+        form.form_errors.append(
+            "This request type is no longer offered: choose another one." if withdrawn else "Choose a request type."
+        )
+    if problems:
+        form.files.errors = problems
+    return _render(ctx, form, pending.pending_for(current_user, key), status=200 if not problems else 422)
+
+
+def _keep_chosen(key, chosen, why):
+    """The form did not go through: the files still ticked and the ones that pass their checks are
+    kept, whatever else the request did; returns the problems of the files refused."""
+    with kept_despite_failure(why):
+        pending.release(current_user, key, request.form.getlist("keep_upload"))
+        return pending.keep_files(current_user, key, chosen)
 
 
 def _create(ctx, form, key, kept, chosen):
@@ -123,18 +135,15 @@ def _create(ctx, form, key, kept, chosen):
     finally:
         pending.close_all(kept_files)
     pending.consume(kept)
-    receipt_url = url_for("cases.receipt", number=case.number)  # before the commit expires the case
-    db.session.commit()
-    return redirect(receipt_url, code=303)
+    return redirect(url_for("cases.receipt", number=case.number), code=303)
 
 
 def _failed(ctx, form, key, chosen, errors):
     """Keep what was typed and the files that passed; say what to fix next to each field."""
     errors = dict(errors)
-    problems = pending.keep_files(current_user, key, chosen)
+    problems = _keep_chosen(key, chosen, "the files of a refused case submission")
     if problems:
         errors["files"] = " ".join(problems) + " Choose a corrected file."
-    db.session.commit()
     show_errors(form, errors)
     return _render(ctx, form, pending.pending_for(current_user, key), status=422)
 

@@ -1,13 +1,11 @@
-"""Database connection settings: SQLite pragmas,
-read-only requests ending their PostgreSQL transaction with COMMIT."""
+"""Database connection settings: SQLite pragmas, PostgreSQL planning,
+read-only PostgreSQL transactions noted (a failed request ends them with COMMIT)."""
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 
 def init_app(app):
-    if app.config.get("QUERY_COUNT_HEADER"):
-        _count_queries(app)
     _plan_for_each_execution(app)
     _end_reads_with_commit(app)
 
@@ -61,19 +59,18 @@ def _plan_for_each_execution(app):
 
 
 def _end_reads_with_commit(app):
-    """On PostgreSQL, end a request's transaction that only read with COMMIT, not ROLLBACK.
+    """On PostgreSQL, note whether a transaction only read, so that a request that failed ends
+    it with COMMIT, not ROLLBACK (askiso/core/unit_of_work.py; a request that succeeded commits).
 
     psycopg prepares a statement on a connection once it has run five times,
     so PostgreSQL parses and plans it once (planning the case page's joined
     row takes 2 ms, running it 0.2 ms). But psycopg forgets every prepared
-    statement on ROLLBACK, and a request's session ends with one when it is
-    removed, so nothing ever stayed prepared. For a transaction that only ran
-    SELECTs, COMMIT and ROLLBACK have the same effect on the data; anything
+    statement on ROLLBACK, so a connection whose requests often end in one (a
+    404, a refused form) would keep none prepared. For a transaction that only
+    ran SELECTs, COMMIT and ROLLBACK have the same effect on the data; anything
     else (an error, a pending change, any other statement) still ends in the
     usual ROLLBACK.
     """
-    from askiso.extensions import db
-
     engine = _postgres_engine(app)
     if engine is None:
         return
@@ -87,21 +84,24 @@ def _end_reads_with_commit(app):
         if not statement.lstrip()[:7].upper().startswith("SELECT "):
             conn.info[READS_ONLY] = False
 
-    # Registered after Flask-SQLAlchemy's teardown, so it runs before the session is removed.
-    @app.teardown_appcontext
-    def _commit_reads(exc):
-        session = db.session()
-        if exc is not None or not session.in_transaction() or session.new or session.dirty or session.deleted:
-            return
-        try:
-            if session.connection().info.get(READS_ONLY):
-                session.commit()
-        except Exception:  # noqa: BLE001 - the usual rollback follows; never fail a finished request here
-            session.rollback()
+
+def only_read(session):
+    """True when the session's transaction ran nothing but SELECTs on PostgreSQL (never on SQLite)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    return bool(session.connection().info.get(READS_ONLY))
+
+
+def init_query_count(app):
+    """Benchmark aid: report the SQL statements each request ran in X-Query-Count.
+
+    Registered before the end of the request (askiso/core/unit_of_work.py), so its after_request
+    hook runs after the request's commit and counts the statements that commit flushes."""
+    if app.config.get("QUERY_COUNT_HEADER"):
+        _count_queries(app)
 
 
 def _count_queries(app):
-    """Benchmark aid: report the SQL statements each request ran in X-Query-Count."""
     from flask import g, has_request_context
 
     from askiso.extensions import db

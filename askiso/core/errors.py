@@ -3,7 +3,7 @@
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from askiso.extensions import db
+from askiso.core.unit_of_work import discard
 
 TITLES = {
     400: "That request could not be understood",
@@ -28,7 +28,7 @@ def init_app(app):
 
     @app.errorhandler(Exception)
     def _server_error(exc):
-        db.session.rollback()
+        discard("an unhandled error: the page is rendered on a clean session")
         app.logger.exception("unhandled error")
         return _render(500, None)
 

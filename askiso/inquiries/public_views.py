@@ -4,7 +4,8 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 
 from askiso.cases.services import InvalidCase
 from askiso.core.access import public
-from askiso.extensions import db, limiter
+from askiso.core.unit_of_work import discard
+from askiso.extensions import limiter
 from askiso.inquiries import services
 from askiso.inquiries.blueprint import (
     CONFIRM_PER_ADDRESS,
@@ -88,17 +89,16 @@ def new():
     try:
         services.submit_inquiry(_submission(form), ip_address=request.remote_addr)
     except InvalidCase as exc:
-        db.session.rollback()
+        discard("InvalidCase refused the request's change")
         return render_new_form(form, status=400, field_errors=_apply_errors(form, exc.errors))
     except services.AddressStopped:
-        db.session.rollback()
+        discard("AddressStopped refused the request's change")
         form.email.errors = list(form.email.errors) + [
             "Ask ISO has stopped sending email to this address because its owner asked us to, "
             "so we cannot send the confirmation link. Use another address, or ask ISO Participant "
             "Support to resume mail to this one."
         ]
         return render_new_form(form, status=400)
-    db.session.commit()
     return redirect(url_for("inquiries.sent"))
 
 
@@ -124,10 +124,9 @@ def confirm(token):
     try:
         made = services.confirm(token)
     except InvalidCase as exc:
-        db.session.rollback()
+        discard("InvalidCase refused the request's change")
         flash(" ".join(exc.errors.values()), "error")
         return render_template("inquiries/confirm_invalid.html"), 410
-    db.session.commit()
     if not made:
         return render_template("inquiries/confirm.html", form=form, rows=rows, done=True)
     links = [(case, url_for("inquiries.track", token=tracking, _external=True)) for case, tracking in made]
@@ -144,7 +143,6 @@ def lost():
     if form.validate_on_submit():
         if not form.website.data:
             send_lost_links(form.email.data)
-            db.session.commit()
         flash(LOST_SENT, "info")
         return redirect(url_for("inquiries.lost"))
     return render_template("inquiries/lost.html", form=form), 400 if request.method == "POST" else 200

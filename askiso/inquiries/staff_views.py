@@ -9,6 +9,7 @@ from askiso.cases.lookup import get_case_or_404
 from askiso.cases.models import Case
 from askiso.cases.services import CaseError, InvalidCase
 from askiso.core.access import staff_required
+from askiso.core.unit_of_work import discard
 from askiso.extensions import db
 from askiso.inquiries import accounts
 from askiso.inquiries.blueprint import bp
@@ -54,13 +55,12 @@ def link_participant(number):
     try:
         accounts.link_participant(case, current_user, participant)
     except InvalidCase as exc:
-        db.session.rollback()
+        discard("InvalidCase refused the request's change")
         form.code.errors = list(exc.errors.values())
         return render_template("inquiries/staff_show.html", case=case, link_form=form), 400
     except CaseError as exc:
-        db.session.rollback()
+        discard("CaseError refused the request's change")
         flash(str(exc), "error")
         return redirect(url_for("inquiries.staff_show", number=number))
-    db.session.commit()
     flash(f"{case.number} now belongs to {participant.name} ({participant.code}).", "success")
     return redirect(url_for("inquiries.staff_show", number=number))

@@ -7,6 +7,7 @@ from askiso.cases.incoming import uploaded_files
 from askiso.cases.models import Attachment
 from askiso.cases.services import CaseError, InvalidCase
 from askiso.core.access import public
+from askiso.core.unit_of_work import discard
 from askiso.extensions import db, limiter
 from askiso.inquiries import accounts, links
 from askiso.inquiries.blueprint import ACCOUNT_PER_ADDRESS, REPLY_PER_ADDRESS, TRACK_PER_ADDRESS, bp, client_key
@@ -65,7 +66,6 @@ def track(token):
     link = _link_or_404(token)
     if request.method == "GET":
         links.touch(link)
-        db.session.commit()
         return _page(link, token)
     form = ReplyForm()
     if not form.validate_on_submit():
@@ -73,15 +73,14 @@ def track(token):
     try:
         links.reply_by_link(link, form.body.data, _incoming_files())
     except InvalidCase as exc:
-        db.session.rollback()
+        discard("InvalidCase refused the request's change")
         form.body.errors = list(form.body.errors) + [v for k, v in exc.errors.items() if k == "body"]
         form.files.errors = [v + " Choose the files again." for k, v in exc.errors.items() if k != "body"]
         return _page(links.tracking_link_for(token) or abort(404), token, form, 400)
     except CaseError as exc:
-        db.session.rollback()
+        discard("CaseError refused the request's change")
         flash(str(exc), "error")
         return redirect(url_for("inquiries.track", token=token))
-    db.session.commit()
     flash("Your reply was sent.", "success")
     return redirect(url_for("inquiries.track", token=token))
 
@@ -109,7 +108,6 @@ def revoke(token):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     links.revoke_links(link)
-    db.session.commit()
     return render_template("inquiries/revoked.html")
 
 
@@ -122,6 +120,5 @@ def account(token):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     outcome = accounts.request_account(link)
-    db.session.commit()
     flash(ACCOUNT_MESSAGES[outcome].format(email=link.email), "success" if outcome != "exists" else "info")
     return redirect(url_for("inquiries.track", token=token))

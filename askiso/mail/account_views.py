@@ -26,7 +26,6 @@ def preferences():
     """Save which optional notifications the person gets."""
     chosen = set(request.form.getlist("notify"))
     save_preferences(current_user, chosen)
-    db.session.commit()
     flash("Your email notification choices are saved.", "success")
     if "account.index" in current_app.view_functions:
         return redirect(url_for("account.index") + "#notifications")
@@ -63,7 +62,6 @@ def choose_participant(inbound_id):
             error = "Choose the company this email is for."
         else:
             open_case(row, parsed, current_user, chosen.id)
-            db.session.commit()
             if row.case is not None:
                 flash(f"Case {row.case.number} is open. A receipt is on its way.", "success")
                 return redirect(f"/cases/{row.case.number}")

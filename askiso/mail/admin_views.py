@@ -37,7 +37,6 @@ def admin_retry(email_id):
     row = db.session.get(OutboxEmail, email_id) or abort(404)
     if retry_now(row):
         record("mail.retry", current_user, outbox_id=row.id)
-        db.session.commit()
         flash(f"Email #{row.id} to {', '.join(row.recipients)} will be sent again now.", "success")
     else:
         if row.status == "sent":
@@ -58,7 +57,6 @@ def admin_retry_failed():
     for row in rows:
         retry_now(row)
     record("mail.retry_failed", current_user, count=len(rows))
-    db.session.commit()
     flash(f"{len(rows)} failed {'email' if len(rows) == 1 else 'emails'} will be sent again now.", "success")
     return redirect(url_for("mail.admin_outbox"))
 
@@ -101,7 +99,6 @@ def admin_inbound_raw(inbound_id):
     """The stored message as a download (never shown as a page)."""
     row = db.session.get(InboundEmail, inbound_id) or abort(404)
     record("mail.inbound_downloaded", current_user, inbound_id=row.id)
-    db.session.commit()
     return Response(
         row.raw,
         mimetype="application/octet-stream",
@@ -123,6 +120,5 @@ def admin_reprocess(inbound_id):
     vouched = request.form.get("vouch") == "1"
     handle(row, sender_vouched=vouched)
     record("mail.inbound_reprocessed", current_user, inbound_id=row.id, status=row.status, sender_vouched=vouched)
-    db.session.commit()
     flash(f"Handled again: {row.status}{' — ' + row.reason if row.reason else ''}.", "info")
     return redirect(url_for("mail.admin_inbound_show", inbound_id=row.id))

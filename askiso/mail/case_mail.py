@@ -98,12 +98,11 @@ def access_ended_reason(row):
 
 def withhold_if_access_ended(row):
     """The outbox worker's last check before sending a claimed row: True when it must not be
-    sent; the row is then recorded "dropped" with the reason (and committed), never retried."""
+    sent; the row is then recorded "dropped" with the reason (the worker commits), never retried."""
     reason = access_ended_reason(row)
     if reason is None:
         return False
     row.status = "dropped"
     row.drop_reason = reason
     row.locked_until = None
-    db.session.commit()
     return True

@@ -25,7 +25,6 @@ def stop(token):
     """Unsubscribe: the signed link in every email. GET asks, POST confirms."""
     from flask import request
 
-    from askiso.extensions import db
     from askiso.mail.suppression import email_from_unsubscribe_token, suppress
 
     email = email_from_unsubscribe_token(token)
@@ -33,7 +32,6 @@ def stop(token):
         abort(404)
     if request.method == "POST":
         suppress(email)
-        db.session.commit()
         return render_template("mail/stopped.html", email=email)
     return render_template("mail/stop.html", email=email, token=token)
 

@@ -173,6 +173,7 @@ def send_pending(limit=BATCH):
     sent = failed = dropped = 0
     for row in held_rows(limit):
         if withhold_if_access_ended(row):  # the recipient may no longer see the case: "dropped"
+            db.session.commit()
             dropped += 1
             continue
         try:

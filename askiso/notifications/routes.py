@@ -81,7 +81,6 @@ def open_notice(notification_id):
     """Open a notice: it is marked read and its case opens."""
     notice, number = _case_number_or_404(notification_id)
     services.mark_read(current_user, notice.id)
-    db.session.commit()
     if current_user.is_staff:
         return redirect(url_for("staff.case", number=number))
     return redirect(url_for("cases.view", number=number))
@@ -93,7 +92,6 @@ def read(notification_id):
     """Mark one notice read and come back to the list."""
     notice, _ = _case_number_or_404(notification_id)
     services.mark_read(current_user, notice.id)
-    db.session.commit()
     return redirect(_back())
 
 
@@ -102,7 +100,6 @@ def read(notification_id):
 def read_all():
     """Mark every notice read."""
     marked = services.mark_all_read(current_user)
-    db.session.commit()
     flash(f"{marked} notice{'s' if marked != 1 else ''} marked read." if marked else "No unread notices.", "success")
     return redirect(_back())
 

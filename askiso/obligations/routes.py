@@ -7,6 +7,7 @@ from sqlalchemy import select
 from askiso.cams.models import Participant
 from askiso.cases.models import RequestType
 from askiso.core.access import staff_required
+from askiso.core.unit_of_work import discard
 from askiso.extensions import db
 from askiso.obligations import queries, reminders, services
 from askiso.obligations.forms import AttributesForm, ButtonForm, ObligationForm, ParticipantsForm, ReturnForm
@@ -125,10 +126,9 @@ def new():
                 description=form.description.data or "",
             )
         except ObligationError as exc:
-            db.session.rollback()
+            discard("ObligationError refused the request's change")
             _show_errors(form, exc)
         else:
-            db.session.commit()
             flash(f"“{obligation.name}” was created for {obligation.participants.count()} participant(s).", "success")
             return redirect(url_for("obligations.show", obligation_id=obligation.id))
     return render_template("obligations/new.html", form=form), (400 if form.errors else 200)
@@ -179,10 +179,9 @@ def add_participants(obligation_id):
     try:
         added = services.add_participants(current_user, obligation, _chosen_participants(form))
     except ObligationError as exc:
-        db.session.rollback()
+        discard("ObligationError refused the request's change")
         _show_errors(form, exc)
         return _render_show(obligation, form, 400)
-    db.session.commit()
     flash(f"{added} participant(s) added." if added else "Nobody was added: choose participants not yet on it.",
           "success" if added else "info")
     return redirect(url_for("obligations.show", obligation_id=obligation.id))
@@ -199,7 +198,6 @@ def remind(obligation_id):
     if request.form.get("row", "").isdigit():
         rows = [r for r in rows if r.id == int(request.form["row"])]
     sent = reminders.remind_now(current_user, rows)
-    db.session.commit()
     flash(f"Reminder sent to {sent} participant(s)." if sent else "Nobody to remind: every participant has filed.",
           "success" if sent else "info")
     return redirect(url_for("obligations.show", obligation_id=obligation.id))
@@ -216,10 +214,9 @@ def accept(obligation_id, row_id):
     try:
         services.accept(current_user, row)
     except ObligationError as exc:
-        db.session.rollback()
+        discard("ObligationError refused the request's change")
         flash(" ".join(exc.errors.values()), "error")
     else:
-        db.session.commit()
         flash(f"{row.participant.code}: accepted.", "success")
     return redirect(url_for("obligations.show", obligation_id=obligation.id))
 
@@ -235,10 +232,9 @@ def return_filing(obligation_id, row_id):
         try:
             services.return_filing(current_user, row, form.reason.data)
         except ObligationError as exc:
-            db.session.rollback()
+            discard("ObligationError refused the request's change")
             _show_errors(form, exc)
         else:
-            db.session.commit()
             flash(f"{row.participant.code}: returned; the reason was emailed.", "success")
             return redirect(url_for("obligations.show", obligation_id=obligation.id))
     return render_template("obligations/return.html", obligation=obligation, row=row, form=form), (
@@ -273,10 +269,9 @@ def set_attributes(participant_id):
     try:
         changed = services.set_attributes(current_user, participant, form.attributes.data)
     except ObligationError as exc:
-        db.session.rollback()
+        discard("ObligationError refused the request's change")
         return _render_attributes({participant_id: form.attributes.data},
                                   {participant_id: " ".join(exc.errors.values())}, 400)
-    db.session.commit()
     if changed:
         flash(f"{participant.code}: attributes saved.", "success")
     return redirect(url_for("obligations.attributes"))

@@ -11,6 +11,7 @@ from sqlalchemy import func, inspect, select, text
 
 from askiso.core.access import public
 from askiso.core.timeutil import utcnow
+from askiso.core.unit_of_work import discard
 from askiso.extensions import db
 from askiso.ops import metrics
 
@@ -39,7 +40,7 @@ def readyz():
         checks["search_queue"] = "ok" if not _search_queue_stuck() else "stuck"
     except Exception:  # any failure means "not ready"; details stay in the log
         current_app.logger.exception("readiness check failed")
-        db.session.rollback()
+        discard("the readiness check failed")
         checks["database"] = checks.get("database", "unreachable")
     ready = all(v == "ok" for v in checks.values()) and len(checks) == 4
     response = jsonify(status="ready" if ready else "not ready", checks=checks)

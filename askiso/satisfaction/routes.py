@@ -7,7 +7,8 @@ from wtforms import RadioField, TextAreaField
 
 from askiso.cases.lookup import get_case_or_404
 from askiso.core.access import login_required, public
-from askiso.extensions import db, limiter
+from askiso.core.unit_of_work import discard
+from askiso.extensions import limiter
 from askiso.satisfaction import services
 from askiso.satisfaction.models import SCORE_LABELS, SCORES
 
@@ -37,7 +38,6 @@ def rate(token):
         except services.RatingError as exc:
             form.score.errors = [str(exc)]
         else:
-            db.session.commit()
             return render_template("satisfaction/thanks.html", number=case.number)
     already = services.rating_of(case) is not None
     status = 400 if form.errors else 200
@@ -56,9 +56,9 @@ def rate_case(number):
         try:
             services.rate(case, current_user, form.score.data, form.comment.data, source="web")
         except services.RatingError as exc:
+            discard("RatingError refused the request's change")
             flash(str(exc), "error")
             return redirect(url_for("cases.view", number=case.number, comment=form.comment.data[:500]) + "#rating")
-        db.session.commit()
         flash("Thank you for your rating.", "success")
     else:
         flash("The form expired. Please send your rating again.", "error")

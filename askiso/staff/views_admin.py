@@ -9,6 +9,7 @@ from askiso.auth.models import User
 from askiso.cases.models import Queue, RequestType
 from askiso.cases.services import InvalidCase
 from askiso.core.access import staff_required
+from askiso.core.unit_of_work import discard
 from askiso.extensions import db
 from askiso.staff import admin, fieldbuilder, services, sla
 from askiso.staff.admin import InvalidRequestType
@@ -65,7 +66,6 @@ def admin_staff():
         except InvalidCase as exc:
             _field_errors(form, exc)
         else:
-            db.session.commit()
             flash(f"Account created for {user.email}; a set-password link was emailed.", "success")
             return redirect(url_for("staff.admin_staff"))
     role_forms = {u.id: RoleForm(formdata=None, role=u.staff_role, prefix=f"u{u.id}") for u in admin.staff_accounts()}
@@ -84,9 +84,9 @@ def admin_staff_role(user_id):
         try:
             admin.change_role(current_user, user, form.role.data)
         except InvalidCase as exc:
+            discard("InvalidCase refused the request's change")
             flash(" ".join(exc.errors.values()), "error")
         else:
-            db.session.commit()
             flash(f"{user.name} is now {user.staff_role}.", "success")
     return redirect(url_for("staff.admin_staff"))
 
@@ -103,9 +103,9 @@ def admin_staff_active(user_id):
         else:
             admin.deactivate_staff(current_user, user)
     except InvalidCase as exc:
+        discard("InvalidCase refused the request's change")
         flash(" ".join(exc.errors.values()), "error")
         return redirect(url_for("staff.admin_staff"))
-    db.session.commit()
     flash(f"{user.name} is {'active' if user.is_active else 'deactivated; their sessions ended'}.", "success")
     return redirect(url_for("staff.admin_staff"))
 
@@ -134,7 +134,6 @@ def admin_queue(queue_id=None):
         members.members.choices = [(u.id, u.name) for u in services.staff_members()]
         if members.validate_on_submit():
             admin.set_queue_members(current_user, queue, members.members.data or [])
-            db.session.commit()
             flash("Queue members saved.", "success")
             return redirect(url_for("staff.admin_queue", queue_id=queue.id))
     elif request.form.get("part") != "members" and form.validate_on_submit():
@@ -144,7 +143,6 @@ def admin_queue(queue_id=None):
         except InvalidCase as exc:
             _field_errors(form, exc)
         else:
-            db.session.commit()
             flash("Queue saved.", "success")
             return redirect(url_for("staff.admin_queue", queue_id=queue.id))
     return render_template("staff/admin/queue.html", queue=queue, form=form, members=members), \
@@ -181,7 +179,6 @@ def admin_request_type(type_id=None):
             _field_errors(form, InvalidCase({k: v for k, v in exc.errors.items() if k != "fields"}))
             form.fields_problem = exc.errors.get("fields")
         else:
-            db.session.commit()
             flash(f"Request type “{request_type.name}” saved.", "success")
             return redirect(url_for("staff.admin_request_types"))
     elif op == "save":  # the basics are refused: show the fields' problems too, all at once
@@ -238,7 +235,6 @@ def admin_canned(canned_id=None):
     if form.validate_on_submit():
         admin.save_canned(current_user, canned, form.title.data, form.body.data, form.queue_id.data,
                           form.is_active.data)
-        db.session.commit()
         flash("Canned response saved.", "success")
         return redirect(url_for("staff.admin_canned_list"))
     return render_template("staff/admin/canned.html", form=form, canned=canned), (400 if form.errors else 200)
@@ -251,7 +247,6 @@ def admin_canned_delete(canned_id):
     if not ButtonForm().validate_on_submit():
         abort(400)
     admin.delete_canned(current_user, canned)
-    db.session.commit()
     flash("Canned response deleted.", "success")
     return redirect(url_for("staff.admin_canned_list"))
 
@@ -269,7 +264,6 @@ def admin_holidays():
         except InvalidCase as exc:
             _field_errors(form, exc)
         else:
-            db.session.commit()
             flash("Holiday added.", "success")
             return redirect(url_for("staff.admin_holidays"))
     rows = db.session.scalars(select(Holiday).order_by(Holiday.day)).all()
@@ -284,7 +278,6 @@ def admin_holiday_delete(holiday_id):
     if not ButtonForm().validate_on_submit():
         abort(400)
     admin.delete_holiday(current_user, holiday)
-    db.session.commit()
     flash("Holiday removed.", "success")
     return redirect(url_for("staff.admin_holidays"))
 
@@ -300,7 +293,6 @@ def admin_service_levels():
         except InvalidCase as exc:
             _field_errors(form, exc)
         else:
-            db.session.commit()
             flash("Service levels saved. They apply to new cases and to due times computed from now on.",
                   "success")
             return redirect(url_for("staff.admin_service_levels"))

@@ -14,6 +14,7 @@ from askiso.cases.models import Case, CaseContact, Message
 from askiso.cases.services import CaseError, InvalidCase, StaleCase
 from askiso.core.access import staff_required
 from askiso.core.timeutil import utcnow
+from askiso.core.unit_of_work import discard
 from askiso.extensions import db
 from askiso.staff import casework, services, sla
 from askiso.staff import presence as case_presence
@@ -154,17 +155,16 @@ def reply(number):
             case, current_user, case.version, values=submit.values, message=submit.message
         )
     except StaleCase:
-        db.session.rollback()
+        discard("StaleCase refused the request's change")
         return _collision(case, form, seen)
     except InvalidCase as exc:
-        db.session.rollback()
+        discard("InvalidCase refused the request's change")
         submit.show_errors(form, exc.errors)
         return _render_case(case, 400, composer=form)
     except CaseError as exc:
-        db.session.rollback()
+        discard("CaseError refused the request's change")
         flash(str(exc), "error")
         return _render_case(case, 400, composer=form)
-    db.session.commit()
     flash(submit.done_text(message, changed), "success" if message or changed else "info")
     if message is None and (form.body.data or "").strip():
         # Properties saved on their own while a text was typed: keep the text, on a fresh page.
@@ -268,7 +268,7 @@ def _apply(number, form_class, action, success):
     try:
         action(case, form)
     except StaleCase:
-        db.session.rollback()
+        discard("StaleCase refused the request's change")
         flash(
             "This case changed since you opened it, so nothing was changed. Review the latest version "
             "below and try again.",
@@ -276,12 +276,13 @@ def _apply(number, form_class, action, success):
         )
         return redirect(url_for("staff.case", number=number))
     except InvalidCase as exc:
+        discard("InvalidCase refused the request's change")
         flash(" ".join(exc.errors.values()), "error")
         return redirect(url_for("staff.case", number=number))
     except CaseError as exc:
+        discard("CaseError refused the request's change")
         flash(str(exc), "error")
         return redirect(url_for("staff.case", number=number))
-    db.session.commit()
     flash(success, "success")
     return redirect(url_for("staff.case", number=case.number))
 
@@ -384,5 +385,4 @@ def presence(number):
     else:
         case_presence.report(case, current_user, typing=bool(report.get("typing")))
     others = case_presence.others(case, current_user)
-    db.session.commit()
     return jsonify(others=others, every=case_presence.REPORT_EVERY_SECONDS)

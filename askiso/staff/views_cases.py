@@ -12,6 +12,7 @@ from askiso.cases.models import PRIORITIES, STATUS_LABELS, STATUSES
 from askiso.cases.services import InvalidCase
 from askiso.core.access import staff_required
 from askiso.core.timeutil import utcnow
+from askiso.core.unit_of_work import discard
 from askiso.extensions import db
 from askiso.staff import caselist, services, tabs
 from askiso.staff import home as staff_home
@@ -91,9 +92,9 @@ def bulk():
     try:
         result = services.bulk_apply(current_user, selection, action, value)
     except InvalidCase as exc:
+        discard("InvalidCase refused the request's change")
         flash(" ".join(exc.errors.values()), "error")
         return redirect(back)
-    db.session.commit()
     _flash_bulk(result)
     return redirect(back)
 
@@ -121,9 +122,9 @@ def save_view():
     try:
         services.save_view(current_user, form.name.data, form.query_string.data)
     except InvalidCase as exc:
+        discard("InvalidCase refused the request's change")
         flash(" ".join(exc.errors.values()), "error")
         return redirect(back)
-    db.session.commit()
     flash(f"Saved the view “{form.name.data}”.", "success")
     return redirect(back)
 
@@ -133,7 +134,6 @@ def save_view():
 def delete_view(view_id):
     if not ButtonForm().validate_on_submit() or not services.delete_view(current_user, view_id):
         abort(404)
-    db.session.commit()
     flash("View deleted.", "success")
     return redirect(url_for("staff.cases"))
 

@@ -61,7 +61,6 @@ def macro_edit(macro_id=None):
             for name, text in exc.errors.items():
                 form[name].errors = [*form[name].errors, text]
         else:
-            db.session.commit()
             flash("Macro saved.", "success")
             return redirect(url_for("staff.macros"))
     status = 400 if request.method == "POST" else 200
@@ -75,6 +74,5 @@ def macro_delete(macro_id):
     if not ButtonForm().validate_on_submit():
         abort(400)
     delete_macro(current_user, macro)
-    db.session.commit()
     flash("Macro deleted.", "success")
     return redirect(url_for("staff.macros"))

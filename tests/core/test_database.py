@@ -34,8 +34,9 @@ def test_sqlite_savepoint_takes_the_write_lock_first(app):
         other.close()
 
 
-def _ends_of_transactions(app, work):
-    """Run `work` in an app context of its own, as a request does; which ends did its transaction see?"""
+def _ends_of_transactions(app, work, status=404):
+    """Run `work` in a request of its own that answers `status` (the end of the request:
+    askiso/core/unit_of_work.py); which ends did its transaction see?"""
     from sqlalchemy import event
 
     ends = []
@@ -51,8 +52,9 @@ def _ends_of_transactions(app, work):
     event.listen(engine, "commit", committed)
     event.listen(engine, "rollback", rolled_back)
     try:
-        with app.app_context():
+        with app.app_context(), app.test_request_context("/"):
             work()
+            app.process_response(app.response_class(status=status))
     finally:
         event.remove(engine, "commit", committed)
         event.remove(engine, "rollback", rolled_back)
@@ -60,8 +62,8 @@ def _ends_of_transactions(app, work):
 
 
 def test_postgres_read_only_request_ends_with_commit_and_keeps_prepared_statements(app, people):
-    """psycopg forgets its prepared statements on ROLLBACK: a transaction that only read ends with COMMIT;
-    one that wrote and was not committed still ends with ROLLBACK, and its write is gone."""
+    """psycopg forgets its prepared statements on ROLLBACK: a failed request's transaction that only
+    read ends with COMMIT; one that wrote still ends with ROLLBACK, and its write is gone."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     from askiso.cams.models import Participant
