@@ -111,7 +111,6 @@ class Case(db.Model):
         Index("ix_cases_submitter_status", "submitter_id", "participant_id", "status"),
         Index("ix_cases_status_updated", "status", "updated_at", "id"),
         Index("ix_cases_queue_status_due", "queue_id", "status", "resolution_due_at"),
-        Index("ix_cases_assignee_status", "assignee_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

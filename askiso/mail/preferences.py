@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from askiso.audit.services import record
 from askiso.cams.models import Membership
-from askiso.notifications.kinds import CHANNELS, PREFERENCE_OPTIONS, kinds_for, preference_key
+from askiso.notifications.kinds import PREFERENCE_OPTIONS, preference_keys_for
 
 OPTIONS = {
     "case_replies": ("Replies from Participant Support on my cases", True),
@@ -50,7 +50,7 @@ def options_for(user):
     keys = ["case_replies", "status_changes"]
     if not user.is_staff and is_external_manager(user):
         keys.append("company_cases")
-    keys += [preference_key(channel, kind) for kind in kinds_for(user) for channel in CHANNELS]
+    keys += preference_keys_for(user)
     return [(key, OPTIONS[key][0], wants(user, key)) for key in keys]
 
 

@@ -7,12 +7,14 @@ and writes its notices in one INSERT (askiso/notifications/services.py).
 
 import re
 
-from sqlalchemy import or_, select
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
 
 from askiso.auth.models import User
 from askiso.cases import signals
 from askiso.cases.models import CaseContact, Queue, QueueMember
 from askiso.extensions import db
+from askiso.notifications.models import Notification
 from askiso.notifications.services import notify
 
 # "@morgan.agent", "@agent2" (an email's local part), "@MorganAgent": see docs/notifications.md.
@@ -33,6 +35,14 @@ def _active(*conditions):
     return select(User).where(User.is_active.is_(True), or_(*conditions)).order_by(User.id)
 
 
+def _followers(case):
+    """The case's submitter and contacts (notify keeps those who may see the case now)."""
+    return or_(
+        User.id == case.submitter_id,
+        User.id.in_(select(CaseContact.user_id).where(CaseContact.case_id == case.id)),
+    )
+
+
 @signals.case_created.connect
 def on_case_created(case, actor=None, **_):
     """A new case: everyone of its queue hears of it."""
@@ -49,15 +59,14 @@ def on_message_added(case, actor=None, message=None, **_):
         _tell_mentioned(case, actor, message)
     elif actor is None or not actor.is_staff:
         _tell_of_outside_reply(case, actor, message)
+    else:
+        _tell_of_support_reply(case, actor, message)
 
 
 def _tell_of_outside_reply(case, actor, message):
     """A participant's reply: the assignee (or, unassigned, the queue) and the case's other followers."""
     staff_side = User.id == case.assignee_id if case.assignee_id is not None else _queue_members(case.queue_id)
-    followers = or_(
-        User.id == case.submitter_id,
-        User.id.in_(select(CaseContact.user_id).where(CaseContact.case_id == case.id)),
-    )
+    followers = _followers(case)
     rows = db.session.execute(
         select(User, staff_side.label("staff_side"), followers.label("follower"))
         .where(User.is_active.is_(True), or_(staff_side, followers))
@@ -81,6 +90,57 @@ def _tell_of_outside_reply(case, actor, message):
             actor=actor,
             message=message,
         )
+
+
+# ---------------------------------------------------------------- Participant Support to participants
+
+# case id -> (notice time, people told) of the support replies noticed in the current transaction, so
+# that "reply and set Waiting" in one submit is one notice, not two.
+_REPLIES_KEY = "askiso_support_replies_noticed"
+_STATUS_WORDS = {"waiting": "is waiting for your answer", "resolved": "resolved the case"}
+
+
+def _support(actor):
+    return f"{_name_of(actor)} (ISO support)"
+
+
+def _tell_of_support_reply(case, actor, message):
+    """A staff member's public reply: the case's participant followers hear of it in the app (the
+    email is the case email, askiso/mail/notify.py)."""
+    followers = db.session.scalars(_active(_followers(case))).all()
+    told, _ = notify("support_reply", case, followers, f"{_support(actor)} replied", actor=actor,
+                     message=message, at=message.created_at)
+    if told:
+        db.session.info.setdefault(_REPLIES_KEY, {})[case.id] = (message.created_at, [p.id for p in told])
+
+
+@signals.status_changed.connect
+def on_status_changed(case, actor=None, new_status=None, **_):
+    """Participant Support sets a case Waiting (an answer is needed) or Resolved: its followers hear
+    of it. Those just told of a reply in the same submit have that notice say both."""
+    if new_status not in _STATUS_WORDS or actor is None or not actor.is_staff:
+        return
+    words = _STATUS_WORDS[new_status]
+    at, replied = db.session.info.get(_REPLIES_KEY, {}).pop(case.id, (None, []))
+    if replied:
+        db.session.execute(
+            update(Notification)
+            .where(Notification.case_id == case.id, Notification.kind == "support_reply",
+                   Notification.created_at == at, Notification.user_id.in_(replied))
+            .values(summary=f"{_support(actor)} replied and {words}")
+            .execution_options(synchronize_session=False)
+        )
+    followers = db.session.scalars(_active(_followers(case)).where(User.id.notin_(replied))).all()
+    notify("support_status", case, followers, f"{_support(actor)} {words}", actor=actor)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_replies(session):
+    session.info.pop(_REPLIES_KEY, None)
+
+
+# ---------------------------------------------------------------- mentions
 
 
 def mentioned_handles(text):

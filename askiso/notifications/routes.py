@@ -8,7 +8,7 @@ from askiso.cases.models import Case
 from askiso.core.access import login_required
 from askiso.extensions import db
 from askiso.notifications import queries, services
-from askiso.notifications.kinds import CHANNELS, KINDS, kinds_for, preference_key
+from askiso.notifications.kinds import KINDS, kinds_for, preference_key
 from askiso.visibility import case_clause, scoped
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -24,14 +24,15 @@ def notification_unread_count():
 
 @bp.app_template_global("notice_preference_rows")
 def notice_preference_rows():
-    """For the account page's notification settings: (label, [(key, on) per channel]) per kind."""
+    """For the account page's notification settings: (label, [(key, on) per channel]) per kind; a kind
+    without an email channel of its own has one channel (its email is a case email chosen above)."""
     from askiso.mail.preferences import wants
 
     if not current_user or not current_user.is_authenticated:
         return []
     rows = []
     for kind in kinds_for(current_user):
-        keys = [preference_key(channel, kind) for channel in CHANNELS]
+        keys = [preference_key(channel, kind) for channel in KINDS[kind].channels]
         rows.append((kind, KINDS[kind].label, [(key, wants(current_user, key)) for key in keys]))
     return rows
 

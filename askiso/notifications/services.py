@@ -14,13 +14,14 @@ from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.mail.case_mail import queue_case_email
 from askiso.mail.preferences import wants
-from askiso.notifications.kinds import KINDS, preference_key
+from askiso.notifications.kinds import KINDS, has_channel, preference_key
 from askiso.notifications.models import Notification
 from askiso.visibility import case_mail_recipients
 
 
-def notify(kind, case, people, summary, *, actor=None, message=None):
-    """Tell `people` (accounts) of `case`; returns (people noticed in the app, people emailed)."""
+def notify(kind, case, people, summary, *, actor=None, message=None, at=None):
+    """Tell `people` (accounts) of `case`; returns (people noticed in the app, people emailed).
+    `at`: the notices' time (default now)."""
     for_staff = KINDS[kind].for_staff
     candidates = [
         p
@@ -32,7 +33,7 @@ def notify(kind, case, people, summary, *, actor=None, message=None):
     ]
     # Asked first so that queue_case_email's own asking is answered from this request's cache.
     allowed = case_mail_recipients(case, candidates)
-    emailed = [p for p in allowed if wants(p, preference_key("email", kind))]
+    emailed = [p for p in allowed if has_channel(kind, "email") and wants(p, preference_key("email", kind))]
     if emailed:
         body = message.body if message is not None and not message.is_internal else None
         queue_case_email(
@@ -48,7 +49,7 @@ def notify(kind, case, people, summary, *, actor=None, message=None):
         )
     noticed = [p for p in allowed if wants(p, preference_key("app", kind))]
     if noticed:
-        now = utcnow()
+        now = at or utcnow()
         db.session.execute(
             insert(Notification),
             [

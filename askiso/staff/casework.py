@@ -1,5 +1,4 @@
-"""Working one case: one submit of message and properties, merging duplicates, the event labels,
-reply collisions."""
+"""Working one case: one submit of message and properties, merging duplicates, reply collisions."""
 
 from dataclasses import dataclass
 
@@ -9,12 +8,13 @@ from askiso.audit.models import AuditEvent
 from askiso.audit.services import record
 from askiso.cases import services as case_services
 from askiso.cases import signals
-from askiso.cases.models import PRIORITIES, STATUS_LABELS, STATUSES, Attachment, Case, Message, Topic
+from askiso.cases.models import PRIORITIES, STATUSES, Attachment, Case, Message, Topic
 from askiso.cases.services import InvalidCase, check_version, flush_versioned
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.mail.case_mail import queue_case_email
 from askiso.mail.notify import case_recipients, case_subject
+from askiso.staff.history import case_changes
 from askiso.staff.services import active_queue, staff_user
 from askiso.visibility import visible_cases, visible_messages
 
@@ -190,48 +190,6 @@ def _tell_submitters(duplicate, target, actor):
         )
 
 
-# ---------------------------------------------------------------- timeline
-
-EVENT_LABELS = {
-    "case.created": "Case received",
-    "case.replied": "Public reply",
-    "case.note_added": "Internal note",
-    "case.status_changed": "Status changed",
-    "case.updated": "Case updated",
-    "case.contact_added": "Contact added",
-    "case.contact_removed": "Contact removed",
-    "case.merged": "Merged into another case",
-    "case.merged_from": "Another case merged in",
-}
-
-
-@dataclass
-class TimelineEntry:
-    at: object
-    kind: str  # "event" or "message"
-    label: str
-    actor: str
-    detail: str = ""
-    message: object = None
-
-
-def _describe(event):
-    d = event.details or {}
-    if event.action == "case.status_changed":
-        before, after = d.get("before"), d.get("after")
-        text = f"{STATUS_LABELS.get(before, before)} → {STATUS_LABELS.get(after, after)}"
-        return text + (f" ({d['reason']})" if d.get("reason") else "")
-    if event.action == "case.updated":
-        return "; ".join(f"{k}: {old} → {new}" for k, (old, new) in (d.get("changes") or {}).items())
-    if event.action in ("case.contact_added", "case.contact_removed") and event.subject_user:
-        return event.subject_user.name
-    if event.action == "case.merged":
-        return f"into {d.get('into')} ({d.get('messages', 0)} messages, {d.get('files', 0)} files)"
-    if event.action == "case.merged_from":
-        return f"from {d.get('source')} ({d.get('messages', 0)} messages, {d.get('files', 0)} files)"
-    return ""
-
-
 # ---------------------------------------------------------------- collisions
 
 
@@ -256,13 +214,7 @@ def snapshot(case, shown_messages=None):
 
 
 def changes_since(case, viewer, seen):
-    """(new messages, new audit events) since the snapshot the form was loaded with."""
+    """(new messages, new changes as sentences) since the snapshot the form was loaded with; the
+    changes read as on the history page (askiso/staff/history.py, askiso/audit/sentences.py)."""
     messages = db.session.scalars(visible_messages(viewer, case).where(Message.id > seen.message_id)).all()
-    events = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.case_id == case.id, AuditEvent.id > seen.event_id,
-               AuditEvent.action.notin_(("case.replied", "case.note_added")))
-        .order_by(AuditEvent.id)
-    ).all()
-    return messages, [TimelineEntry(e.created_at, "event", EVENT_LABELS.get(e.action, e.action),
-                                    e.actor.name if e.actor else "Ask ISO", _describe(e)) for e in events]
+    return messages, case_changes(case, after_event_id=seen.event_id)

@@ -24,16 +24,25 @@ class HistoryEntry:
     text: str = ""
 
 
-def case_history(case, viewer):
-    """Every audited change of the case and every message the viewer may read, oldest first."""
-    events = db.session.scalars(
+def case_changes(case, after_event_id=0):
+    """The case's audited changes (its messages aside) as sentences, oldest first; only those after
+    `after_event_id` when given (the collision warning of the staff case page: what changed since
+    the agent's page was loaded)."""
+    stmt = (
         select(AuditEvent)
         .where(AuditEvent.case_id == case.id, AuditEvent.action.notin_(_MESSAGE_ACTIONS))
         .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.subject_user),
                  joinedload(AuditEvent.participant))
         .order_by(AuditEvent.created_at, AuditEvent.id)
-    ).all()
-    entries = [HistoryEntry(s.at, sentence=s, text=s.text) for s in sentences(events)]
+    )
+    if after_event_id:
+        stmt = stmt.where(AuditEvent.id > after_event_id)
+    return sentences(db.session.scalars(stmt).all())
+
+
+def case_history(case, viewer):
+    """Every audited change of the case and every message the viewer may read, oldest first."""
+    entries = [HistoryEntry(s.at, sentence=s, text=s.text) for s in case_changes(case)]
     messages = db.session.scalars(visible_messages(viewer, case).options(joinedload(Message.author))).all()
     for message in messages:
         verb = "added an internal note" if message.is_internal else "replied publicly"

@@ -106,6 +106,8 @@ Index("ix_cases_resolution_due_id", Case.resolution_due_at, Case.id)
 Index("ix_cases_first_response_due_id", Case.first_response_due_at, Case.id)
 Index("ix_cases_received_id", Case.received_at, Case.id)
 # The staff home reads each list and count as branches of one index range each (askiso/staff/home.py).
+# The first also serves every other lookup by assignee (and status): the case list's assignee filter,
+# the "Assigned to me" count, the users foreign key.
 Index("ix_cases_assignee_status_due", Case.assignee_id, Case.status, Case.resolution_due_at, Case.id)
 Index("ix_cases_queue_status_assignee_first_due", Case.queue_id, Case.status, Case.assignee_id,
       Case.first_response_due_at, Case.id)

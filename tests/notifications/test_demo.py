@@ -31,6 +31,8 @@ def test_done_when_in_the_demo(app):
     chris = user_by_email("chris.consultant@gridconsult.test")
     morgan = user_by_email("agent2@askiso.test")
     gsp = db.session.scalar(select(Participant).where(Participant.code == "GSP"))
+    # The demo's own cases have told Chris and Grace of ISO support's replies already.
+    chris_before, grace_before = len(kinds_of(chris)), len(kinds_of(grace))
     case = case_services.create_case(
         grace,
         case_services.NewCase(
@@ -48,5 +50,5 @@ def test_done_when_in_the_demo(app):
     db.session.commit()
     assert kinds_of(morgan) == ["new_case", "participant_reply"]
     assert len(mails(morgan, "notice_participant_reply")) == 1
-    assert kinds_of(chris) == ["colleague_reply"] and len(mails(chris, "notice_colleague_reply")) == 1
-    assert kinds_of(grace) == []
+    assert kinds_of(chris)[chris_before:] == ["colleague_reply"] and len(mails(chris, "notice_colleague_reply")) == 1
+    assert kinds_of(grace)[grace_before:] == []

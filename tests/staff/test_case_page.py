@@ -5,6 +5,7 @@ import io
 from sqlalchemy import select
 
 from askiso.audit.models import AuditEvent
+from askiso.cases import services as case_services
 from askiso.cases.models import Attachment, Case, Message
 from askiso.extensions import db
 from askiso.staff.models import CannedResponse
@@ -79,6 +80,33 @@ def test_collision_shows_changes_and_keeps_typed_text(app, people, client_for):
     data = _reply_data(page, "My carefully typed answer about line 42", force="1")
     assert agent_client.post(f"/staff/cases/{case.number}/reply", data=data).status_code == 302
     assert len(db.session.scalars(select(Message).where(Message.body.like("%carefully typed%"))).all()) == 1
+
+
+def test_collision_tells_the_changes_in_the_history_pages_sentences(app, people, client_for):
+    case = new_case(people.alpha_user, people.alpha)
+    agent_client = client_for(people.agent)
+    html = agent_client.get(f"/staff/cases/{case.number}").get_data(as_text=True)
+    # Meanwhile a supervisor assigns the case, raises the priority and sets it waiting.
+    case_services.update_case(case, people.supervisor, assignee_id=people.agent.id)
+    case_services.update_case(case, people.supervisor, priority="high")
+    case_services.change_status(case, people.supervisor, "waiting")
+    db.session.commit()
+    response = agent_client.post(f"/staff/cases/{case.number}/reply", data=_reply_data(html, "My answer"))
+    assert response.status_code == 409
+    warning = response.get_data(as_text=True).split('id="collision-heading"')[1].split("</section>")[0]
+    history = agent_client.get(f"/staff/cases/{case.number}/history").get_data(as_text=True)
+    for sentence in (
+        "Sam Supervisor assigned the case to Alex Agent",
+        "Sam Supervisor changed the priority",
+        "Priority: Normal → High",
+        "Sam Supervisor changed the status",
+        "Status: New → Waiting on Participant",
+    ):
+        assert sentence in warning and sentence in history
+    # The page's own changes before it was loaded (the case being filed) are not repeated.
+    assert "filed the case" not in warning
+    # No raw column name or id, as the old labels had ("assignee_id: None → 3").
+    assert "assignee_id" not in warning and "Case updated" not in warning
 
 
 def test_reply_with_an_unchanged_version_is_not_a_collision(app, people, client_for):
