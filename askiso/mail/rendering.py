@@ -88,10 +88,11 @@ def _render_kind(template, case, context, names, people, rating_links):
 
 
 def _intact(body, nonce, holders):
-    """Every trace of the placeholders in `body` is a whole placeholder (none was changed)."""
+    """Every trace of the placeholders in `body` is a whole placeholder (none was changed: cut,
+    upper-cased, ...)."""
     if body is None:
         return True
-    return body.count(nonce) == sum(body.count(holder) for holder in holders.values())
+    return body.lower().count(nonce) == sum(body.count(holder) for holder in holders.values())
 
 
 def _fill(body, holders, values, quote):
