@@ -28,9 +28,13 @@ from askiso.mail.services import clean_address, queue_each, queue_to
 from askiso.visibility import case_mail_recipients, inquirer_may_see
 
 
-def queue_case_email(kind, case, people, subject, template, *, exclude=None, headers=None, **context):
+def queue_case_email(kind, case, people, subject, template, *, exclude=None, headers=None, suppressed=None,
+                     **context):
     """Queue an email about `case` to those of `people` (accounts) who may see it now, except
-    `exclude` (the person who acted). Returns the rows added."""
+    `exclude` (the person who acted). Returns the rows added.
+
+    `suppressed`: the addresses among `people` that said "stop", when the caller read them already
+    (askiso/notifications/hooks.py reads them with the recipients); otherwise they are looked up."""
     allowed = [p for p in case_mail_recipients(case, people) if exclude is None or p.id != exclude.id]
     if len(allowed) == 1:
         person = allowed[0]
@@ -43,14 +47,16 @@ def queue_case_email(kind, case, people, subject, template, *, exclude=None, hea
             headers=headers,
             audience="account",
             recipient_user_id=person.id,
+            suppressed=suppressed,
             **context,
         )
     if not allowed:
         return []
     # Many recipients (a queue): their "stop" addresses read in one query, the body rendered once
     # (askiso/mail/rendering.py) and the rows written in one INSERT however many there are.
-    with db.session.no_autoflush:
-        suppressed = _suppressed_among([p.email for p in allowed])
+    if suppressed is None:
+        with db.session.no_autoflush:
+            suppressed = _suppressed_among([p.email for p in allowed])
     rows = queue_each(
         kind,
         [(p.email, p.id) for p in allowed],
