@@ -6,6 +6,9 @@ add rows to the current session; side effects outside the database happen
 after commit (outbox worker, search queue worker).
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from blinker import Namespace
 
 _signals = Namespace()
@@ -24,3 +27,31 @@ status_changed = _signals.signal("status-changed")
 case_changed = _signals.signal("case-changed")
 # sender: the Case. kwargs: actor, user, added (bool)
 contact_changed = _signals.signal("contact-changed")
+# sender: the Case. kwargs: actor, held (what receivers held during the submit: see one_submit)
+submit_done = _signals.signal("submit-done")
+
+# One submit that makes several changes of a case at once (the staff case page or a macro: a reply,
+# a new status, a new priority). Receivers that email people of each change hold what they would
+# have sent in `held_for(case)` while it lasts, and send one email per person on `submit_done`,
+# when the case is as the submit left it.
+_open_submit = ContextVar("askiso_open_submit", default=None)
+
+
+@contextmanager
+def one_submit(case, actor=None):
+    """Changes of `case` made inside are one submit: `submit_done` is sent after them (not when
+    one of them raised)."""
+    held = {}
+    token = _open_submit.set((case.id, held))
+    try:
+        yield
+    finally:
+        _open_submit.reset(token)
+    submit_done.send(case, actor=actor, held=held)
+
+
+def held_for(case):
+    """While a submit of `case` is open, the dict where receivers hold what they send when it is
+    done (keys named after the receiver's module); otherwise None."""
+    current = _open_submit.get()
+    return current[1] if current is not None and current[0] == case.id else None

@@ -30,29 +30,59 @@ def contact_to_notify(case):
 
 @signals.message_added.connect
 def send_inquiry_reply(case, actor=None, message=None, **_):
-    """A staff member's public reply goes to the inquirer, with a fresh link."""
+    """A staff member's public reply goes to the inquirer, with a fresh link (at the end of the
+    submit, when it is one: see send_held)."""
     if message is None or message.is_internal or actor is None or not actor.is_staff:
         return
-    contact = contact_to_notify(case)
-    if contact is None:
+    held = signals.held_for(case)
+    if held is not None:
+        held[__name__ + ".reply"] = message
         return
-    queue_inquirer_email(
-        "inquiry_reply",
-        case,
-        contact.email,
-        f"[{case.number}] New reply: {case.subject}",
-        "inquiry_reply",
-        message=message,
-        contact_name=contact.name,
-        link=external_url("inquiries.track", token=issue_tracking_link(case, contact.email)),
-    )
+    _send_reply(case, message)
 
 
 @signals.status_changed.connect
 def send_inquiry_status(case, actor=None, old_status=None, new_status=None, reason=None, **_):
     """Waiting, resolution and closure are told to the inquirer."""
-    if new_status not in NOTIFY_STATUSES:
+    held = signals.held_for(case)
+    if held is not None:
+        first = held.get(__name__ + ".status")
+        held[__name__ + ".status"] = (first[0] if first else old_status, new_status, reason)
         return
+    if new_status in NOTIFY_STATUSES:
+        _send_status(case, reason)
+
+
+@signals.submit_done.connect
+def send_held(case, held=None, **_):
+    """One submit that replies and sets a status: one email, the reply telling the new status."""
+    reply, status = (held or {}).get(__name__ + ".reply"), (held or {}).get(__name__ + ".status")
+    told = status is not None and status[1] in NOTIFY_STATUSES and status[0] != status[1]
+    if reply is not None:
+        _send_reply(case, reply, new_status=status[1] if told else None)
+    elif told:
+        _send_status(case, status[2])
+
+
+def _send_reply(case, message, new_status=None):
+    contact = contact_to_notify(case)
+    if contact is None:
+        return
+    subject = f"New reply ({case.status_label})" if new_status else "New reply"
+    queue_inquirer_email(
+        "inquiry_reply",
+        case,
+        contact.email,
+        f"[{case.number}] {subject}: {case.subject}",
+        "inquiry_reply",
+        message=message,
+        new_status=new_status,
+        contact_name=contact.name,
+        link=external_url("inquiries.track", token=issue_tracking_link(case, contact.email)),
+    )
+
+
+def _send_status(case, reason):
     contact = contact_to_notify(case)
     if contact is None:
         return
@@ -63,6 +93,6 @@ def send_inquiry_status(case, actor=None, old_status=None, new_status=None, reas
         f"[{case.number}] {case.status_label}: {case.subject}",
         "inquiry_status",
         contact_name=contact.name,
-        reason=reason if new_status == "closed" else None,
+        reason=reason if case.status == "closed" else None,
         link=external_url("inquiries.track", token=issue_tracking_link(case, contact.email)),
     )

@@ -24,39 +24,61 @@ from askiso.cases.models import Case
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 from askiso.mail.models import OutboxEmail
-from askiso.mail.services import clean_address, queue_to
+from askiso.mail.services import clean_address, queue_each, queue_to
 from askiso.visibility import case_mail_recipients, inquirer_may_see
 
 
-def queue_case_email(kind, case, people, subject, template, *, exclude=None, headers=None, **context):
+def queue_case_email(kind, case, people, subject, template, *, exclude=None, headers=None, suppressed=None,
+                     **context):
     """Queue an email about `case` to those of `people` (accounts) who may see it now, except
-    `exclude` (the person who acted). Returns the rows added."""
+    `exclude` (the person who acted). Returns the rows added.
+
+    `suppressed`: the addresses among `people` that said "stop", when the caller read them already
+    (askiso/notifications/hooks.py reads them with the recipients); otherwise they are looked up."""
     allowed = [p for p in case_mail_recipients(case, people) if exclude is None or p.id != exclude.id]
-    rows, seen = [], set()
-    # Many recipients (a queue): their "stop" addresses read in one query, and no flush between
-    # the rows, so that they are written in one INSERT however many there are.
-    with db.session.no_autoflush:
-        suppressed = _suppressed_among([p.email for p in allowed]) if len(allowed) > 1 else None
-        for person in allowed:
-            if person.email in seen:
-                continue
-            seen.add(person.email)
-            rows += queue_to(kind, person.email, subject, template, case=case, headers=headers,
-                             audience="account", recipient_user_id=person.id, suppressed=suppressed, **context)
-        if len(rows) > 1:
-            _write_at_once(rows)
+    if len(allowed) == 1:
+        person = allowed[0]
+        return queue_to(
+            kind,
+            person.email,
+            subject,
+            template,
+            case=case,
+            headers=headers,
+            audience="account",
+            recipient_user_id=person.id,
+            suppressed=suppressed,
+            **context,
+        )
+    if not allowed:
+        return []
+    # Many recipients (a queue): their "stop" addresses read in one query, the body rendered once
+    # (askiso/mail/rendering.py) and the rows written in one INSERT however many there are.
+    if suppressed is None:
+        with db.session.no_autoflush:
+            suppressed = _suppressed_among([p.email for p in allowed])
+    rows = queue_each(
+        kind,
+        [(p.email, p.id) for p in allowed],
+        subject,
+        template,
+        case=case,
+        headers=headers,
+        audience="account",
+        suppressed=suppressed,
+        **context,
+    )
+    if rows:
+        _write_at_once(rows)
     return rows
 
 
 def _write_at_once(rows):
     """Write many outbox rows in one INSERT (executemany), not one per row as the ORM's flush
-    does on SQLite (it needs each new id back). The rows returned to the caller are then not in
-    the session (they carry no id): the outbox worker reads them from the table."""
+    does on SQLite (it needs each new id back). The rows returned to the caller are not in the
+    session (they carry no id): the outbox worker reads them from the table."""
     columns = [c.key for c in OutboxEmail.__mapper__.column_attrs if c.key != "id"]
-    values = []
-    for row in rows:
-        db.session.expunge(row)
-        values.append({key: getattr(row, key) for key in columns if getattr(row, key) is not None})
+    values = [{key: getattr(row, key) for key in columns if getattr(row, key) is not None} for row in rows]
     db.session.execute(insert(OutboxEmail), values)
 
 

@@ -3,6 +3,9 @@
 - receipt (not optional): the submitter, with the number and received time;
 - a staff member's public reply: submitter and contacts ("case_replies");
 - waiting, resolved, closed: submitter and contacts ("status_changes");
+- one submit of the staff case page (askiso/cases/signals.one_submit) that replies and sets a
+  status: one email each, the reply telling the new status (the status email only to those who
+  want no replies);
 - External Managers who chose "company_cases" get a copy of each of these,
   and a notice of every new case, for the participants they manage.
 
@@ -93,32 +96,66 @@ def send_receipt(case, actor=None, participant=None, request_type=None, **_):
 
 @signals.message_added.connect
 def send_public_reply(case, actor=None, message=None, **_):
-    """A staff member's public reply goes to the submitter and contacts."""
+    """A staff member's public reply goes to the submitter and contacts (at the end of the
+    submit, when it is one: see send_held)."""
     if message is None or message.is_internal or actor is None or not actor.is_staff:
         return
-    queue_case_email(
-        "case_reply",
-        case,
-        case_recipients(case, pref="case_replies"),
-        case_subject(case, f"New reply: {case.subject}"),
-        "case_reply",
-        exclude=actor,
-        message=message,
-    )
+    held = signals.held_for(case)
+    if held is not None:
+        held[__name__ + ".reply"] = (actor, message)
+        return
+    _send_reply(case, actor, message)
 
 
 @signals.status_changed.connect
 def send_status_change(case, actor=None, old_status=None, new_status=None, reason=None, **_):
     """Waiting, resolution and closure are told to the submitter and contacts."""
-    if new_status not in NOTIFY_STATUSES:
+    held = signals.held_for(case)
+    if held is not None:
+        first = held.get(__name__ + ".status")
+        held[__name__ + ".status"] = (actor, first[1] if first else old_status, new_status, reason)
         return
+    if new_status in NOTIFY_STATUSES:
+        _send_status(case, actor, old_status, reason)
+
+
+@signals.submit_done.connect
+def send_held(case, held=None, **_):
+    """One submit (a reply and a new status, say) gives each person one email: the reply, which
+    tells the new status; the status change alone to those who want no replies."""
+    reply, status = (held or {}).get(__name__ + ".reply"), (held or {}).get(__name__ + ".status")
+    told = status if status is not None and status[2] in NOTIFY_STATUSES and status[1] != status[2] else None
+    emailed = set()
+    if reply is not None:
+        rows = _send_reply(case, *reply, new_status=told[2] if told else None)
+        emailed = {row.recipient_user_id for row in rows}
+    if told is not None:
+        actor, old_status, _, reason = told
+        _send_status(case, actor, old_status, reason, skip=emailed)
+
+
+def _send_reply(case, actor, message, new_status=None):
+    subject = f"New reply ({case.status_label})" if new_status else "New reply"
+    return queue_case_email(
+        "case_reply",
+        case,
+        case_recipients(case, pref="case_replies"),
+        case_subject(case, f"{subject}: {case.subject}"),
+        "case_reply",
+        exclude=actor,
+        message=message,
+        new_status=new_status,
+    )
+
+
+def _send_status(case, actor, old_status, reason, skip=()):
     queue_case_email(
         "case_status",
         case,
-        case_recipients(case, pref="status_changes"),
+        [p for p in case_recipients(case, pref="status_changes") if p.id not in skip],
         case_subject(case, f"{case.status_label}: {case.subject}"),
         "case_status",
         exclude=actor,
         old_status=old_status,
-        reason=reason if new_status == "closed" else None,
+        reason=reason if case.status == "closed" else None,
     )

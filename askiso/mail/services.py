@@ -4,12 +4,13 @@ import re
 import uuid
 from email.utils import make_msgid
 
-from flask import current_app, render_template
+from flask import current_app
 
 from askiso.extensions import db
 from askiso.mail.addresses import case_message_id, case_root_id, mail_domain, reply_address
 from askiso.mail.models import OutboxEmail
-from askiso.mail.suppression import REQUESTED_KINDS, is_suppressed, unsubscribe_url
+from askiso.mail.rendering import render_for_each, render_one
+from askiso.mail.suppression import REQUESTED_KINDS, is_suppressed, unsubscribe_url, unsubscribe_urls
 
 _HEADER_BREAKS = re.compile(r"[\r\n\x00]+")
 # A bare address: no spaces, commas, brackets or line breaks that could add recipients.
@@ -43,8 +44,19 @@ def queue_email(kind, to, subject, template, *, headers=None, **context):
     return queue_to(kind, to, subject, template, headers=headers, **context)
 
 
-def queue_to(kind, to, subject, template, *, case=None, headers=None, audience=None, recipient_user_id=None,
-             suppressed=None, **context):
+def queue_to(
+    kind,
+    to,
+    subject,
+    template,
+    *,
+    case=None,
+    headers=None,
+    audience=None,
+    recipient_user_id=None,
+    suppressed=None,
+    **context,
+):
     """queue_email's work, for askiso/mail/case_mail.py: do not call it for a case yourself.
 
     `suppressed`: the addresses among `to` that said "stop", when the caller read them already
@@ -65,33 +77,68 @@ def queue_to(kind, to, subject, template, *, case=None, headers=None, audience=N
 
 def _queue_one(kind, recipient, subject, template, case, headers, context):
     stop_url = unsubscribe_url(recipient)
-    context = {
-        **context,
-        "external_url": current_app.config["EXTERNAL_URL"].rstrip("/"),
-        "unsubscribe_url": stop_url,
-        "recipient": recipient,
-    }
-    body_text = render_template(f"mail/{template}.txt", case=case, **context)
-    body_html = _render_optional(f"mail/{template}.html", case=case, **context)
+    context = {**context, "external_url": _external_url(), "unsubscribe_url": stop_url, "recipient": recipient}
+    body_text, body_html = render_one(template, case, context)
+    row = _row(
+        kind, recipient, subject, body_text, body_html, _headers(stop_url, case, case_headers(case), headers), case
+    )
+    db.session.add(row)
+    return row
+
+
+def queue_each(kind, people, subject, template, *, case, headers=None, audience=None, suppressed=None, **context):
+    """queue_to for many accounts at once, for askiso/mail/case_mail.py: `people` are (address,
+    user id) pairs. The body is rendered once per kind of recipient (askiso/mail/rendering.py),
+    each person's address, unsubscribe and rating links filled in. The rows returned are not in
+    the session: the caller writes them all in one INSERT."""
+    stopped = is_suppressed if suppressed is None else suppressed.__contains__
+    kept, seen = [], set()
+    for address, user_id in people:
+        address = clean_address(address)
+        if address and address not in seen and (kind in REQUESTED_KINDS or not stopped(address)):
+            seen.add(address)
+            kept.append((address, user_id))
+    addresses = [address for address, _ in kept]
+    stop_urls = unsubscribe_urls(addresses)
+    bodies = render_for_each(template, case, {**context, "external_url": _external_url()}, addresses, stop_urls)
+    shared_headers = case_headers(case) if case is not None else {}
+    rows = []
+    for (address, user_id), (body_text, body_html), stop_url in zip(kept, bodies, stop_urls, strict=True):
+        if case is not None:
+            shared_headers = {**shared_headers, "Message-ID": case_message_id(case, uuid.uuid4().hex[:16])}
+        row = _row(
+            kind, address, subject, body_text, body_html, _headers(stop_url, case, shared_headers, headers), case
+        )
+        row.audience, row.recipient_user_id = audience, user_id
+        rows.append(row)
+    return rows
+
+
+def _external_url():
+    return current_app.config["EXTERNAL_URL"].rstrip("/")
+
+
+def _headers(stop_url, case, of_case, extra):
     all_headers = {
-        "Message-ID": make_msgid(domain=mail_domain()),
+        "Message-ID": make_msgid(domain=mail_domain()) if case is None else None,
         "List-Unsubscribe": f"<{stop_url}>",
         "Auto-Submitted": "auto-generated",  # RFC 3834: auto-responders do not answer
     }
-    if case is not None:
-        all_headers.update(case_headers(case))
-    all_headers.update({k: clean_header(v) for k, v in (headers or {}).items()})
-    row = OutboxEmail(
+    all_headers.update(of_case)
+    all_headers.update({k: clean_header(v) for k, v in (extra or {}).items()})
+    return all_headers
+
+
+def _row(kind, recipient, subject, body_text, body_html, headers, case):
+    return OutboxEmail(
         kind=kind,
         recipients=[recipient],
         subject=clean_header(subject)[:300],
         body_text=body_text,
         body_html=body_html,
-        headers=all_headers,
+        headers=headers,
         case_id=case.id if case is not None else None,
     )
-    db.session.add(row)
-    return row
 
 
 def case_headers(case):
@@ -101,6 +148,8 @@ def case_headers(case):
     and References to the case's root id so clients thread the case, Reply-To
     carrying the signed case token.
     """
+    if case is None:
+        return {}
     root = case_root_id(case)
     headers = {
         "Message-ID": case_message_id(case, uuid.uuid4().hex[:16]),
@@ -112,12 +161,3 @@ def case_headers(case):
     if reply_to:
         headers["Reply-To"] = reply_to
     return headers
-
-
-def _render_optional(name, **context):
-    from jinja2 import TemplateNotFound
-
-    try:
-        return render_template(name, **context)
-    except TemplateNotFound:
-        return None

@@ -59,6 +59,13 @@ def unsubscribe_url(email):
     return f"{base}/mail/stop/{unsubscribe_token(email)}"
 
 
+def unsubscribe_urls(emails):
+    """unsubscribe_url of each address, with one serializer for them all."""
+    base = current_app.config["EXTERNAL_URL"].rstrip("/")
+    serializer = _serializer()
+    return [f"{base}/mail/stop/{serializer.dumps(email.lower())}" for email in emails]
+
+
 def is_suppressed(email):
     return db.session.get(EmailSuppression, (email or "").lower()) is not None
 

@@ -7,13 +7,14 @@ and writes its notices in one INSERT (askiso/notifications/services.py).
 
 import re
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from askiso.auth.models import User
 from askiso.cases import signals
 from askiso.cases.models import CaseContact, Queue, QueueMember
 from askiso.extensions import db
+from askiso.mail.suppression import EmailSuppression
 from askiso.notifications.models import Notification
 from askiso.notifications.services import notify
 
@@ -43,12 +44,29 @@ def _followers(case):
     )
 
 
+def _stopped():
+    """Whether the person's address said "stop" (askiso/mail/suppression.py): read with the
+    recipients, so that their emails need no query of their own."""
+    return exists().where(EmailSuppression.email == func.lower(User.email)).label("stopped")
+
+
+def _stopped_addresses(rows):
+    return {row.User.email.lower() for row in rows if row.stopped}
+
+
 @signals.case_created.connect
 def on_case_created(case, actor=None, **_):
-    """A new case: everyone of its queue hears of it."""
-    members = db.session.scalars(_active(_queue_members(case.queue_id))).all()
-    queue = db.session.get(Queue, case.queue_id)
-    notify("new_case", case, members, f"New case in {queue.name if queue else 'your queue'}", actor=actor)
+    """A new case: everyone of its queue hears of it (the queue's name read with them)."""
+    queue_name = select(Queue.name).where(Queue.id == case.queue_id).scalar_subquery().label("queue_name")
+    rows = db.session.execute(
+        select(User, _stopped(), queue_name)
+        .where(User.is_active.is_(True), _queue_members(case.queue_id))
+        .order_by(User.id)
+    ).all()
+    if not rows:
+        return
+    summary = f"New case in {rows[0].queue_name or 'your queue'}"
+    notify("new_case", case, [row.User for row in rows], summary, actor=actor, suppressed=_stopped_addresses(rows))
 
 
 @signals.message_added.connect
@@ -68,27 +86,30 @@ def _tell_of_outside_reply(case, actor, message):
     staff_side = User.id == case.assignee_id if case.assignee_id is not None else _queue_members(case.queue_id)
     followers = _followers(case)
     rows = db.session.execute(
-        select(User, staff_side.label("staff_side"), followers.label("follower"))
+        select(User, staff_side.label("staff_side"), followers.label("follower"), _stopped())
         .where(User.is_active.is_(True), or_(staff_side, followers))
         .order_by(User.id)
     ).all()
     summary = f"{_name_of(actor, message)} replied"
+    stopped = _stopped_addresses(rows)
     notify(
         "participant_reply",
         case,
-        [u for u, staff, _ in rows if staff and u.is_staff],
+        [u for u, staff, _, _ in rows if staff and u.is_staff],
         summary,
         actor=actor,
         message=message,
+        suppressed=stopped,
     )
     if actor is not None:  # a reply by tracking link has no account to tell the followers apart from
         notify(
             "colleague_reply",
             case,
-            [u for u, _, follower in rows if follower and not u.is_staff],
+            [u for u, _, follower, _ in rows if follower and not u.is_staff],
             summary,
             actor=actor,
             message=message,
+            suppressed=stopped,
         )
 
 

@@ -19,9 +19,11 @@ from askiso.notifications.models import Notification
 from askiso.visibility import case_mail_recipients
 
 
-def notify(kind, case, people, summary, *, actor=None, message=None, at=None):
+def notify(kind, case, people, summary, *, actor=None, message=None, at=None, suppressed=None):
     """Tell `people` (accounts) of `case`; returns (people noticed in the app, people emailed).
-    `at`: the notices' time (default now)."""
+
+    `at`: the notices' time (default now). `suppressed`: the addresses among them that said
+    "stop", when the caller read them with the people (otherwise they are looked up)."""
     for_staff = KINDS[kind].for_staff
     candidates = [
         p
@@ -46,6 +48,7 @@ def notify(kind, case, people, summary, *, actor=None, message=None, at=None):
             summary=summary,
             body=body,
             case_path=("/staff/cases/" if for_staff else "/cases/") + case.number,
+            suppressed=suppressed,
         )
     noticed = [p for p in allowed if wants(p, preference_key("app", kind))]
     if noticed:

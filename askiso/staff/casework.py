@@ -90,13 +90,14 @@ def work_case(case, actor, expected_version, *, values=None, message=None):
     check_version(case, expected_version)
     changes, status = property_changes(case, values or {})
     added = None
-    if message is not None:
-        body, internal, files = message
-        added = case_services.add_message(case, actor, body, internal=internal, files=files)
-    if changes:
-        case_services.update_case(case, actor, **changes)
-    if status:
-        case_services.change_status(case, actor, status)
+    with signals.one_submit(case, actor):  # one email per person: the reply, telling the new status
+        if message is not None:
+            body, internal, files = message
+            added = case_services.add_message(case, actor, body, internal=internal, files=files)
+        if changes:
+            case_services.update_case(case, actor, **changes)
+        if status:
+            case_services.change_status(case, actor, status)
     return added, sorted(changes) + (["status"] if status else [])
 
 

@@ -57,9 +57,10 @@ def test_answer_set_waiting_and_raise_priority_in_one_submit(app, people, client
     assert (case.status, case.priority) == ("waiting", "high")
     assert case.first_response_at is not None
     assert _actions(case)[-3:] == ["case.replied", "case.updated", "case.status_changed"]
-    mails = outbox()[before:]  # the reply, and the usual notice that the case waits on the participant
-    assert [m.subject.split("] ")[1].split(":")[0] for m in mails] == ["New reply", "Waiting on Participant"]
+    mails = outbox()[before:]  # one email: the reply, which tells that the case waits on the participant
+    assert [m.subject.split("] ")[1].split(":")[0] for m in mails] == ["New reply (Waiting on Participant)"]
     assert "Please send the statement." in mails[0].body_text
+    assert "The case is now: Waiting on Participant." in mails[0].body_text
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Reply sent to the participant. Saved: priority, status." in page
 
