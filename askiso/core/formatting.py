@@ -38,11 +38,12 @@ def local_datetime(value):
     local = to_local(value)
     if local is None:
         return ""
-    months, periods = _words(locale())
+    name = locale()
+    months, periods = _words(name)
     hour = local.hour % 12 or 12
     period = periods[0] if local.hour < 12 else periods[1]
     return (f"{months[local.month]} {local.day}, {local.year}, {hour}:{local.minute:02d} {period} "
-            f"{_zone(locale(), local)}")
+            f"{_zone(name, local)}")
 
 
 @functools.lru_cache(maxsize=16)

@@ -33,19 +33,23 @@ def init_app(app):
 
 # Empty text inputs render the same HTML every time: kept per process, keyed by everything the
 # widget writes (type, widget, name, id, attributes, validation flags); a field with a value or an
-# error is rendered by WTForms every time.
+# error is rendered by WTForms every time. File inputs never write a value (WTForms' FileInput), so
+# they are kept whatever was posted.
 _EMPTY_INPUTS = {}
 _EMPTY_INPUTS_MAX = 512
 _KEPT_TYPES = frozenset({"StringField", "TextAreaField", "EmailField", "SearchField", "TelField", "URLField"})
+_FILE_TYPES = frozenset({"FileField", "MultipleFileField"})
 
 
 def render_input(field, **attributes):
     """`field(**attributes)`, as WTForms writes it; an empty one from a per-process copy."""
-    if field.errors or field.data not in (None, "") or field.type not in _KEPT_TYPES:
+    kept = field.type in _FILE_TYPES or (field.type in _KEPT_TYPES and field.data in (None, ""))
+    if field.errors or not kept:
         return field(**attributes)
     key = (
         field.type,
         type(field.widget),
+        getattr(field.widget, "multiple", None),
         field.name,
         field.id,
         repr(sorted(attributes.items())),
