@@ -1,24 +1,20 @@
 """The case page and what a participant does on it: reply, close, reopen, contacts, downloads."""
 
-import functools
 from typing import NamedTuple
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
 
-from askiso.auth.models import STAFF_ROLES, User, user_by_email
+from askiso.auth.models import STAFF_ROLES, user_by_email
 from askiso.cases import pending, rules, services
 from askiso.cases.blueprint import bp
 from askiso.cases.downloads import send_attachment
 from askiso.cases.forms import CloseForm, ContactForm, RemoveContactForm, ReopenForm, ReplyForm, show_errors
 from askiso.cases.incoming import uploaded_files
-from askiso.cases.lookup import get_attachment_or_404, get_case_or_404, public_conversation
-from askiso.cases.models import CaseContact
+from askiso.cases.lookup import get_attachment_or_404, get_case_or_404, page_contacts, public_conversation
 from askiso.core import formatting
 from askiso.core.access import login_required
-from askiso.core.database import generic_plan
 from askiso.core.formatting import format_local
 from askiso.core.markdown import render_markdown
 from askiso.core.unit_of_work import discard, kept_despite_failure
@@ -29,21 +25,6 @@ NOT_A_COLLEAGUE = "Only colleagues of the same company can be added as contacts.
 # The case's own many-to-ones come with it (visibility.get_case_or_404); the people who follow it are
 # read on their own (page_contacts): joined into the same row, PostgreSQL spent 2 ms planning the join.
 PAGE_LOADS = ()
-
-
-@functools.cache
-def _contacts_statement():
-    return generic_plan(
-        select(CaseContact.user_id, User.name)
-        .join(User, User.id == CaseContact.user_id)
-        .where(CaseContact.case_id == bindparam("case_id"))
-        .order_by(CaseContact.added_at, CaseContact.user_id)
-    )
-
-
-def page_contacts(case):
-    """(user_id, name) of the people who follow the case as contacts, in the order they were added."""
-    return db.session.execute(_contacts_statement(), {"case_id": case.id}).all()
 
 
 class ShownMessage(NamedTuple):

@@ -11,11 +11,19 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from askiso.auth.models import User
-from askiso.cases.models import Attachment, Case, Message
+from askiso.cases.models import Attachment, Case, CaseContact, Message
 from askiso.core.database import generic_plan
 from askiso.core.request_cache import request_cache
 from askiso.extensions import db
-from askiso.visibility import PUBLIC_FILE, PUBLIC_MESSAGE, can_view_case, kept_case_clause, scoped, visible_attachments
+from askiso.visibility import (
+    PUBLIC_FILE,
+    PUBLIC_MESSAGE,
+    can_see_internal,
+    can_view_case,
+    kept_case_clause,
+    scoped,
+    visible_attachments,
+)
 
 
 @functools.cache
@@ -106,3 +114,61 @@ def public_conversation(viewer, case):
     messages, files = _public_conversation_statements()
     values = {"case_id": case.id}
     return db.session.execute(messages, values).all(), db.session.execute(files, values).all()
+
+
+@functools.cache
+def _conversation_statements(with_internal):
+    """Every message of one case (internal notes only `with_internal`) with its author's name and
+    staff role, and its files likewise, as plain rows, kept: the staff case page."""
+    case_id = bindparam("case_id")
+    messages = (
+        select(
+            Message.id,
+            Message.created_at,
+            Message.body,
+            Message.author_name,
+            Message.is_internal,
+            User.id.label("user_id"),
+            User.name.label("user_name"),
+            User.staff_role.label("user_staff_role"),
+        )
+        .outerjoin(User, User.id == Message.author_id)
+        .where(Message.case_id == case_id)
+        .order_by(Message.created_at, Message.id)
+    )
+    files = (
+        select(Attachment.id, Attachment.message_id, Attachment.filename, Attachment.size, Attachment.is_internal)
+        .where(Attachment.case_id == case_id)
+        .order_by(Attachment.created_at, Attachment.id)
+    )
+    if not with_internal:
+        messages, files = messages.where(PUBLIC_MESSAGE), files.where(PUBLIC_FILE)
+    return generic_plan(scoped(messages)), generic_plan(scoped(files))
+
+
+def case_conversation(viewer, case):
+    """(messages, files) as plain rows: what visible_messages and visible_attachments give the
+    viewer, oldest first, the messages with their authors' names and staff roles; ([], []) when the
+    viewer may not see the case. Internal notes and their files only for those who may see them."""
+    if not can_view_case(viewer, case):
+        return [], []
+    messages, files = _conversation_statements(can_see_internal(viewer))
+    values = {"case_id": case.id}
+    return db.session.execute(messages, values).all(), db.session.execute(files, values).all()
+
+
+@functools.cache
+def _contacts_statement():
+    return generic_plan(
+        select(CaseContact.user_id, User.name)
+        .join(User, User.id == CaseContact.user_id)
+        .where(CaseContact.case_id == bindparam("case_id"))
+        .order_by(CaseContact.added_at, CaseContact.user_id)
+    )
+
+
+def page_contacts(case):
+    """(user_id, name) of the people who follow the case as contacts, in the order they were added
+    (the case pages: read on their own, not joined into the case's row, where PostgreSQL spent 2 ms
+    planning the join)."""
+    return db.session.execute(_contacts_statement(), {"case_id": case.id}).all()

@@ -2,6 +2,7 @@
 
 from flask import current_app, has_request_context
 from flask_login import current_user
+from markupsafe import Markup
 
 from askiso.core import formatting
 from askiso.core.markdown import render_markdown
@@ -21,6 +22,7 @@ def init_app(app):
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
     app.jinja_env.globals["render_input"] = render_input
+    app.jinja_env.globals["select_options"] = select_options
 
     @app.context_processor
     def _globals():
@@ -31,19 +33,23 @@ def init_app(app):
 
 # Empty text inputs render the same HTML every time: kept per process, keyed by everything the
 # widget writes (type, widget, name, id, attributes, validation flags); a field with a value or an
-# error is rendered by WTForms every time.
+# error is rendered by WTForms every time. File inputs never write a value (WTForms' FileInput), so
+# they are kept whatever was posted.
 _EMPTY_INPUTS = {}
 _EMPTY_INPUTS_MAX = 512
 _KEPT_TYPES = frozenset({"StringField", "TextAreaField", "EmailField", "SearchField", "TelField", "URLField"})
+_FILE_TYPES = frozenset({"FileField", "MultipleFileField"})
 
 
 def render_input(field, **attributes):
     """`field(**attributes)`, as WTForms writes it; an empty one from a per-process copy."""
-    if field.errors or field.data not in (None, "") or field.type not in _KEPT_TYPES:
+    kept = field.type in _FILE_TYPES or (field.type in _KEPT_TYPES and field.data in (None, ""))
+    if field.errors or not kept:
         return field(**attributes)
     key = (
         field.type,
         type(field.widget),
+        getattr(field.widget, "multiple", None),
         field.name,
         field.id,
         repr(sorted(attributes.items())),
@@ -56,3 +62,36 @@ def render_input(field, **attributes):
         if len(_EMPTY_INPUTS) < _EMPTY_INPUTS_MAX:
             _EMPTY_INPUTS[key] = html
     return html
+
+
+# The options of a select, by (choices, chosen value): the staff case page has five selects, one of
+# them every active staff member, and writing their options through Jinja (an escape per value and
+# label) took a tenth of the page's time. The same choices come back on every page, so the HTML is
+# kept per process (bounded: emptied when full); choices that cannot be a key are written each time.
+_OPTIONS = {}
+_OPTIONS_MAX = 256
+
+
+def select_options(choices, data):
+    """The <option>s of a WTForms SelectField's `choices`, the one whose value is `data` selected."""
+    chosen = str(data) if data is not None else ""
+    try:
+        key = (tuple(choices), chosen)
+        html = _OPTIONS.get(key)
+    except TypeError:  # unhashable choices
+        return _options(choices, chosen)
+    if html is None:
+        html = _options(choices, chosen)
+        if len(_OPTIONS) >= _OPTIONS_MAX:
+            _OPTIONS.clear()  # choices that changed (a renamed queue, a new colleague) leave old keys behind
+        _OPTIONS[key] = html
+    return html
+
+
+def _options(choices, chosen):
+    return Markup("").join(
+        Markup('<option value="{}"{}>{}</option>').format(
+            value, Markup(" selected") if str(value) == chosen else "", label
+        )
+        for value, label in choices
+    )

@@ -29,6 +29,9 @@ class Rating(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user = relationship("User")
+    # Read only: `Case.rating` lets the staff case page load the rating in the case's own row
+    # (joinedload); ratings are written through askiso/satisfaction/services.py only.
+    case = relationship("Case", backref=db.backref("rating", uselist=False, viewonly=True), viewonly=True)
 
     @property
     def score_label(self):

@@ -5,11 +5,13 @@ applied through the case page's one submit (askiso/staff/casework.work_case), so
 against the case version once and lands all or nothing.
 """
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, or_, select
+from sqlalchemy import ForeignKey, String, Text, bindparam, or_, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
+from askiso.core.database import generic_plan
 from askiso.core.timeutil import utcnow
 from askiso.extensions import db
 
@@ -66,12 +68,18 @@ class Macro(db.Model):
 
 def usable_macros(user):
     """Active macros this person may apply: shared ones and their own, shared first, by name."""
-    return db.session.scalars(
+    return db.session.scalars(_usable_statement(), {"user_id": user.id}).all()
+
+
+@functools.cache
+def _usable_statement():
+    # Built once (every staff case page asks; building it cost more than running it).
+    return generic_plan(
         select(Macro)
         .options(joinedload(Macro.queue), joinedload(Macro.assignee))  # the summaries name them
-        .where(Macro.is_active.is_(True), or_(Macro.owner_id.is_(None), Macro.owner_id == user.id))
+        .where(Macro.is_active.is_(True), or_(Macro.owner_id.is_(None), Macro.owner_id == bindparam("user_id")))
         .order_by(Macro.owner_id.isnot(None), Macro.name)
-    ).all()
+    )
 
 
 def usable_macro(user, macro_id):

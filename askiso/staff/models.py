@@ -79,6 +79,10 @@ class CaseClock(db.Model):
     paused_at: Mapped[datetime | None] = mapped_column()
     paused_minutes: Mapped[int] = mapped_column(default=0)
 
+    # Read only: `Case.clock` lets the staff case page load the clock in the case's own row
+    # (joinedload); it is written through askiso/staff/sla.py only.
+    case = relationship("Case", backref=db.backref("clock", uselist=False, viewonly=True), viewonly=True)
+
 
 class CaseReminder(db.Model):
     """An automatic email or action already done, so cron runs never repeat it."""
