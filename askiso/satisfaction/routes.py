@@ -80,12 +80,6 @@ def case_rating_form(case):
 
 
 @bp.app_template_global()
-def case_rating(case):
-    """The case's rating (staff case page)."""
-    return services.rating_of(case)
-
-
-@bp.app_template_global()
 def rating_links(case, recipient):
     """{score: one-click link} for the resolution email to the case's submitter, else None."""
     submitter = case.submitter
