@@ -80,46 +80,9 @@ def get_attachment_or_404(case, attachment_id, viewer):
 
 
 @functools.cache
-def _public_conversation_statements():
-    """The public messages (with their authors' names) and public files of one case, as plain
-    rows, kept."""
-    case_id = bindparam("case_id")
-    messages = (
-        select(
-            Message.id,
-            Message.created_at,
-            Message.body,
-            Message.author_name,
-            User.name.label("user_name"),
-            User.staff_role.label("user_staff_role"),
-        )
-        .outerjoin(User, User.id == Message.author_id)
-        .where(Message.case_id == case_id, PUBLIC_MESSAGE)
-        .order_by(Message.created_at, Message.id)
-    )
-    files = (
-        select(Attachment.id, Attachment.message_id, Attachment.filename, Attachment.size)
-        .where(Attachment.case_id == case_id, PUBLIC_FILE)
-        .order_by(Attachment.created_at, Attachment.id)
-    )
-    return generic_plan(scoped(messages)), generic_plan(scoped(files))
-
-
-def public_conversation(viewer, case):
-    """(messages, files) as plain rows: the public messages of a case, oldest first, with their
-    authors' names, and its public files, when the viewer may see the case; ([], []) otherwise.
-    Internal notes and their files are never in it, whoever asks (the participant's view)."""
-    if not can_view_case(viewer, case):
-        return [], []
-    messages, files = _public_conversation_statements()
-    values = {"case_id": case.id}
-    return db.session.execute(messages, values).all(), db.session.execute(files, values).all()
-
-
-@functools.cache
 def _conversation_statements(with_internal):
     """Every message of one case (internal notes only `with_internal`) with its author's name and
-    staff role, and its files likewise, as plain rows, kept: the staff case page."""
+    staff role, and its files likewise, as plain rows, kept: both case pages."""
     case_id = bindparam("case_id")
     messages = (
         select(
@@ -146,13 +109,24 @@ def _conversation_statements(with_internal):
     return generic_plan(scoped(messages)), generic_plan(scoped(files))
 
 
+def public_conversation(viewer, case):
+    """(messages, files) as plain rows: the public messages of a case, oldest first, with their
+    authors' names, and its public files, when the viewer may see the case; ([], []) otherwise.
+    Internal notes and their files are never in it, whoever asks (the participant's view)."""
+    return _conversation(viewer, case, with_internal=False)
+
+
 def case_conversation(viewer, case):
     """(messages, files) as plain rows: what visible_messages and visible_attachments give the
     viewer, oldest first, the messages with their authors' names and staff roles; ([], []) when the
     viewer may not see the case. Internal notes and their files only for those who may see them."""
+    return _conversation(viewer, case, with_internal=can_see_internal(viewer))
+
+
+def _conversation(viewer, case, *, with_internal):
     if not can_view_case(viewer, case):
         return [], []
-    messages, files = _conversation_statements(can_see_internal(viewer))
+    messages, files = _conversation_statements(with_internal)
     values = {"case_id": case.id}
     return db.session.execute(messages, values).all(), db.session.execute(files, values).all()
 

@@ -7,15 +7,13 @@ and writes its notices in one INSERT (askiso/notifications/services.py).
 
 import re
 
-from sqlalchemy import event, exists, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, or_, select
 
 from askiso.auth.models import User
 from askiso.cases import signals
 from askiso.cases.models import CaseContact, Queue, QueueMember
 from askiso.extensions import db
 from askiso.mail.suppression import EmailSuppression
-from askiso.notifications.models import Notification
 from askiso.notifications.services import notify
 
 # "@morgan.agent", "@agent2" (an email's local part), "@MorganAgent": see docs/notifications.md.
@@ -115,10 +113,8 @@ def _tell_of_outside_reply(case, actor, message):
 
 # ---------------------------------------------------------------- Participant Support to participants
 
-# case id -> (notice time, people told) of the support replies noticed in the current transaction, so
-# that "reply and set Waiting" in one submit is one notice, not two.
-_REPLIES_KEY = "askiso_support_replies_noticed"
 _STATUS_WORDS = {"waiting": "is waiting for your answer", "resolved": "resolved the case"}
+_HELD_REPLY, _HELD_STATUS = __name__ + ".reply", __name__ + ".status"
 
 
 def _support(actor):
@@ -127,38 +123,52 @@ def _support(actor):
 
 def _tell_of_support_reply(case, actor, message):
     """A staff member's public reply: the case's participant followers hear of it in the app (the
-    email is the case email, askiso/mail/notify.py)."""
-    followers = db.session.scalars(_active(_followers(case))).all()
-    told, _ = notify("support_reply", case, followers, f"{_support(actor)} replied", actor=actor,
-                     message=message, at=message.created_at)
-    if told:
-        db.session.info.setdefault(_REPLIES_KEY, {})[case.id] = (message.created_at, [p.id for p in told])
+    email is the case email, askiso/mail/notify.py); at the end of the submit when it is one
+    (cases.signals.one_submit), so that "reply and set Waiting" is one notice."""
+    held = signals.held_for(case)
+    if held is not None:
+        held[_HELD_REPLY] = (actor, message)
+        return
+    _tell_support(case, actor, message, None)
 
 
 @signals.status_changed.connect
 def on_status_changed(case, actor=None, new_status=None, **_):
     """Participant Support sets a case Waiting (an answer is needed) or Resolved: its followers hear
-    of it. Those just told of a reply in the same submit have that notice say both."""
-    if new_status not in _STATUS_WORDS or actor is None or not actor.is_staff:
+    of it (with the reply of the same submit, when there is one)."""
+    if actor is None or not actor.is_staff:
         return
-    words = _STATUS_WORDS[new_status]
-    at, replied = db.session.info.get(_REPLIES_KEY, {}).pop(case.id, (None, []))
-    if replied:
-        db.session.execute(
-            update(Notification)
-            .where(Notification.case_id == case.id, Notification.kind == "support_reply",
-                   Notification.created_at == at, Notification.user_id.in_(replied))
-            .values(summary=f"{_support(actor)} replied and {words}")
-            .execution_options(synchronize_session=False)
-        )
-    followers = db.session.scalars(_active(_followers(case)).where(User.id.notin_(replied))).all()
-    notify("support_status", case, followers, f"{_support(actor)} {words}", actor=actor)
+    held = signals.held_for(case)
+    if held is not None:
+        held[_HELD_STATUS] = (actor, new_status)
+    elif new_status in _STATUS_WORDS:
+        _tell_support(case, actor, None, new_status)
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_replies(session):
-    session.info.pop(_REPLIES_KEY, None)
+@signals.submit_done.connect
+def _tell_held(case, held=None, **_):
+    reply, status = (held or {}).get(_HELD_REPLY), (held or {}).get(_HELD_STATUS)
+    new_status = status[1] if status is not None and status[1] in _STATUS_WORDS else None
+    if reply is not None:
+        _tell_support(case, *reply, new_status)
+    elif new_status is not None:
+        _tell_support(case, status[0], None, new_status)
+
+
+def _tell_support(case, actor, message, new_status):
+    """One notice per follower: the reply (saying the new status too), or the new status alone to
+    those not told of the reply (none was made, or they want no reply notices)."""
+    followers = db.session.scalars(_active(_followers(case))).all()
+    words = _STATUS_WORDS.get(new_status)
+    told = []
+    if message is not None:
+        summary = f"{_support(actor)} replied" + (f" and {words}" if words else "")
+        told, _ = notify("support_reply", case, followers, summary, actor=actor, message=message,
+                         at=message.created_at)
+    if words:
+        told_ids = {p.id for p in told}
+        notify("support_status", case, [p for p in followers if p.id not in told_ids],
+               f"{_support(actor)} {words}", actor=actor)
 
 
 # ---------------------------------------------------------------- mentions
