@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from askiso.auth.models import User, UserSession
 from askiso.cams.memberships import memberships_column, note_memberships
-from askiso.core import reference
+from askiso.core import reference, unit_of_work
 from askiso.core.database import generic_plan
 from askiso.core.timeutil import utcnow
 from askiso.core.tokens import hash_token, new_token
@@ -112,18 +112,11 @@ def load_user_from_session():
 
 
 def init_app(app):
-    """Touch the session row (last seen) after each request.
-
-    At teardown, once the request's own transaction has ended (askiso/core/unit_of_work.py):
-    the touch uses a connection of its own, which would otherwise wait for the request's lock
-    on the same row (PostgreSQL) or on the database (SQLite)."""
-
-    @app.teardown_request
-    def _touch(exc):
-        try:
-            touch_session_after_request()
-        except Exception:  # noqa: BLE001 - the answer is sent; a missed touch only ages the session
-            app.logger.warning("could not record the session's last use", exc_info=True)
+    """Touch the session row (last seen) after each request: once the request's own transaction
+    has ended, before the answer is sent (askiso/core/unit_of_work.after_end). The touch uses a
+    connection of its own, which would otherwise wait for the request's lock on the same row
+    (PostgreSQL) or on the database (SQLite)."""
+    unit_of_work.after_end(app, touch_session_after_request)
 
 
 def touch_session_after_request():

@@ -25,10 +25,28 @@ def init_app(app):
     after_request hook: Flask runs them in reverse order, so this one runs last and commits
     what the others wrote."""
 
+    app.extensions[_AFTER_END] = []
+
     @app.after_request
     def _end_request(response):
         end_request(response.status_code)
+        for write in app.extensions[_AFTER_END]:
+            try:
+                write()
+            except Exception:  # noqa: BLE001 - a side write never fails the request it follows
+                log.warning("a write after the request's end failed", exc_info=True)
         return response
+
+
+_AFTER_END = "askiso.unit_of_work.after_end"
+
+
+def after_end(app, write):
+    """Run `write` after the request's transaction has ended and before the answer is sent: a
+    small write on a connection of its own (the session's last-seen touch), which would wait for
+    the request's own lock if it ran inside the request, and would race with whatever the client
+    does next if it ran after the answer. It is logged and ignored when it fails."""
+    app.extensions[_AFTER_END].append(write)
 
 
 def end_request(status):
