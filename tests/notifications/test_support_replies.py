@@ -12,7 +12,7 @@ from askiso.cases import services as case_services
 from askiso.cases import signals
 from askiso.extensions import db
 from tests.notifications.helpers import kinds_of, mails, new_case, notices
-from tests.staff.helpers import hidden
+from tests.staff.helpers import composer_form
 
 
 def _case_with_contact(people):
@@ -54,15 +54,8 @@ def test_reply_and_set_waiting_in_one_submit_is_one_notice(app, people, client_f
     case = _case_with_contact(people)
     client = client_for(people.agent)
     html = client.get(f"/staff/cases/{case.number}").get_data(as_text=True)
-    data = {
-        "kind": "reply",
-        "reply-body": "Please send the meter data file.",
-        "reply-version": hidden(html, "reply-version"),
-        "reply-seen_message": hidden(html, "reply-seen_message"),
-        "reply-seen_event": hidden(html, "reply-seen_event"),
-        "reply-then_status": "waiting",
-        "action": "send_status",
-    }
+    data = composer_form(html, **{"reply-body": "Please send the meter data file.",
+                                  "reply-then_status": "waiting", "action": "send_status"})
     assert client.post(f"/staff/cases/{case.number}/reply", data=data).status_code == 302
     for follower in (people.alpha_user, people.alpha_colleague):
         [notice] = notices(follower)

@@ -27,6 +27,19 @@ def hidden(html, name):
     return match.group(1)
 
 
+def composer_form(html, **values):
+    """The staff case page composer's fields as the page gave them (its version and what it had
+    seen), with `values` ("reply-body", "macro", ...) on top."""
+    return {
+        "kind": "reply",
+        "reply-body": "",
+        "reply-version": hidden(html, "reply-version"),
+        "reply-seen_message": hidden(html, "reply-seen_message"),
+        "reply-seen_event": hidden(html, "reply-seen_event"),
+        **values,
+    }
+
+
 def outbox():
     return db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)).all()
 

@@ -13,7 +13,7 @@ from askiso.staff.demo import MACROS, macro_data
 from askiso.staff.macros import Macro
 from tests.conftest import AuthActions
 from tests.notifications.helpers import notices
-from tests.staff.helpers import hidden
+from tests.staff.helpers import composer_form
 
 MORGAN = "agent2@askiso.test"
 
@@ -85,14 +85,7 @@ def test_morgan_applies_a_demo_macro_on_the_staff_case_page(app):
     html = client.get(f"/staff/cases/{case.number}").get_data(as_text=True)
     assert "Ask for the meter data file" in html and "Take it: settlement review" in html
     macro = _by_name("Ask for the meter data file")
-    data = {
-        "kind": "reply",
-        "reply-body": "",
-        "reply-version": hidden(html, "reply-version"),
-        "reply-seen_message": hidden(html, "reply-seen_message"),
-        "reply-seen_event": hidden(html, "reply-seen_event"),
-        "macro": str(macro.id),
-    }
+    data = composer_form(html, macro=str(macro.id))
     response = client.post(f"/staff/cases/{case.number}/reply", data=data)
     assert response.status_code == 302
     db.session.refresh(case)

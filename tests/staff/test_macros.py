@@ -5,7 +5,7 @@ from sqlalchemy import select
 from askiso.cases.models import Message
 from askiso.extensions import db
 from askiso.staff.macros import Macro
-from tests.staff.helpers import hidden, new_case, queue
+from tests.staff.helpers import composer_form, new_case, queue
 
 
 def _macro(owner=None, **values):
@@ -22,15 +22,7 @@ def _macro(owner=None, **values):
 
 def _apply(client, case, macro_id, **extra):
     html = client.get(f"/staff/cases/{case.number}").get_data(as_text=True)
-    data = {
-        "kind": "reply",
-        "reply-body": "",
-        "reply-version": hidden(html, "reply-version"),
-        "reply-seen_message": hidden(html, "reply-seen_message"),
-        "reply-seen_event": hidden(html, "reply-seen_event"),
-        "macro": str(macro_id),
-        **extra,
-    }
+    data = composer_form(html, macro=str(macro_id), **extra)
     return client.post(f"/staff/cases/{case.number}/reply", data=data)
 
 
